@@ -1,0 +1,47 @@
+# Two commands matter on a fresh machine: `make run` and `make test` (see README).
+# Everything they need is installed from here: the virtualenv, the Python packages and the
+# Debian tools the end-to-end tests use (poppler-utils, zbar-tools, qpdf, chromium).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test test-fast lint bench package system-deps check-forms clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'pip>=25.1'
+	$(PY) -m pip install -q -r requirements.txt --group dev
+	touch $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+run: $(STAMP)
+	$(PY) -m scripts.run_local
+
+test: $(STAMP) system-deps
+	$(PY) -m ruff check .
+	$(PY) -m mypy app.py chalicelib scripts bench
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy app.py chalicelib scripts bench
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+check-forms: $(STAMP)
+	$(PY) -m scripts.check_forms
+
+package: $(STAMP)
+	$(PY) -m scripts.package
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""The domain's small exception hierarchy.
+
+Every failure a client can cause maps to exactly one of these, and the HTTP layer maps each
+class to one status code. Keeping the mapping by class (not by message) means a new failure
+mode is a new class, never a string match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ConflictError",
+    "DomainError",
+    "FieldError",
+    "InvalidTokenError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "ValidationFailedError",
+    "WebhookMalformedError",
+    "WebhookSignatureError",
+]
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One failing field: an RFC 6901 pointer into the submitted document and a stable code.
+
+    ``params`` carries the values a message needs (limits, allowed values); the messages
+    themselves live in :mod:`chalicelib.domain.messages` so they can be translated.
+    """
+
+    pointer: str
+    code: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """Base class: anything the domain refuses on purpose."""
+
+
+class ValidationFailedError(DomainError):
+    """The document breaks the form's schema or its rules; lists every failing field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(f"{len(errors)} field(s) failed validation")
+        self.errors = errors
+
+
+class NotFoundError(DomainError):
+    """Unknown id, or a known id with the wrong credentials (indistinguishable on purpose)."""
+
+
+class ConflictError(DomainError):
+    """The request is well-formed but the resource is in a state that refuses it."""
+
+
+class PaymentRequiredError(ConflictError):
+    """The permit does not exist yet because the application is not paid."""
+
+
+class InvalidTokenError(DomainError):
+    """A verification token that fails decoding or its signature check."""
+
+
+class WebhookSignatureError(DomainError):
+    """A webhook whose signature, timestamp or headers do not prove it came from the provider."""
+
+
+class WebhookMalformedError(DomainError):
+    """A correctly signed webhook whose body is not an event we can read."""

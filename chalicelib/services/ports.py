@@ -1,0 +1,98 @@
+"""Ports: what the use cases need from the outside world, as structural types.
+
+Adapters in :mod:`chalicelib.adapters` implement these; tests inject fakes through
+constructor arguments instead of patching. Nothing here imports boto3, Chalice or a heavy
+library, so the services stay importable (and testable) without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+__all__ = [
+    "Checkout",
+    "CheckoutRequest",
+    "Clock",
+    "DocumentRenderer",
+    "PaymentEvent",
+    "PaymentEventType",
+    "PaymentProvider",
+    "Signer",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware current time (UTC)."""
+        ...
+
+
+class Signer(Protocol):
+    """Signs permit tokens. ``sign`` returns the raw 64-byte ECDSA P-256 ``r || s``."""
+
+    @property
+    def key_id(self) -> int: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+    def public_key_pem(self) -> bytes:
+        """SubjectPublicKeyInfo PEM of the signing key, for the published key set."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    application_id: str
+    amount_cents: int
+    currency: str
+    description: str
+    return_url: str
+
+
+@dataclass(frozen=True)
+class Checkout:
+    checkout_id: str
+    checkout_url: str
+
+
+PaymentEventType = Literal["payment.succeeded", "payment.failed", "payment.refunded"]
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A provider event after its signature was verified.
+
+    ``type`` keeps unknown event types as plain strings so they can be acknowledged and
+    ignored rather than refused (providers add types without asking).
+    """
+
+    event_id: str
+    type: str
+    payment_id: str
+    application_id: str
+    amount_cents: int
+    currency: str
+
+
+class PaymentProvider(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def create_checkout(self, request: CheckoutRequest) -> Checkout: ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
+        """Verify and parse one webhook delivery.
+
+        Raises WebhookSignatureError (nothing proves the sender) or WebhookMalformedError
+        (signed, but not a readable event). Header names are matched case-insensitively.
+        """
+        ...
+
+
+class DocumentRenderer(Protocol):
+    def render(self, template: str, fields: Mapping[str, str], qr_content: str) -> bytes:
+        """Fill the named template's placeholder fields and QR rectangle; deterministic bytes."""
+        ...
