@@ -1,0 +1,277 @@
+"""Records <-> DynamoDB items in the low-level attribute-value format.
+
+Written by hand instead of boto3's TypeSerializer: the records are few and flat, and this
+keeps floats/Decimal out entirely (money is integer cents, form data is stored as the exact
+JSON text that was validated).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.records import (
+    Application,
+    AuditEntry,
+    CheckoutInfo,
+    IdempotencyRecord,
+    PaymentEventRecord,
+    PermitRecord,
+    PermitSummary,
+)
+
+__all__ = [
+    "application_from_item",
+    "application_item",
+    "application_key",
+    "audit_item",
+    "event_item",
+    "event_key",
+    "idempotency_from_item",
+    "idempotency_item",
+    "idempotency_key",
+    "permit_from_item",
+    "permit_item",
+    "permit_key",
+]
+
+Item = dict[str, Any]
+# Statuses that staff or the scheduled jobs need to find: only these carry the sparse GSI keys.
+QUEUED_STATUSES = frozenset({Status.SUBMITTED, Status.AWAITING_PAYMENT})
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def application_key(application_id: str) -> Item:
+    return {"PK": _s(f"APP#{application_id}"), "SK": _s("A")}
+
+
+def permit_key(serial: int) -> Item:
+    return {"PK": _s(f"PERMIT#{serial}"), "SK": _s("P")}
+
+
+def idempotency_key(scope: str, key_hash: str) -> Item:
+    return {"PK": _s(f"IDEM#{scope}#{key_hash}"), "SK": _s("I")}
+
+
+def event_key(provider: str, event_id: str) -> Item:
+    return {"PK": _s(f"EVENT#{provider}#{event_id}"), "SK": _s("E")}
+
+
+def queue_keys(app: Application) -> Item:
+    """Sparse GSI keys: status and creation day, so no single partition takes every write."""
+    if app.status not in QUEUED_STATUSES and not app.flags:
+        return {}
+    status = "FLAGGED" if app.flags else app.status.value
+    day = app.created_at.date().isoformat()
+    return {
+        "GSI1PK": _s(f"QUEUE#{status}#{day}"),
+        "GSI1SK": _s(f"{app.created_at.isoformat()}#{app.id}"),
+    }
+
+
+def _summary_item(summary: PermitSummary) -> dict[str, Any]:
+    return {
+        "M": {
+            "serial": _n(summary.serial),
+            "number": _s(summary.number),
+            "zone": _s(summary.zone),
+            "plates": {"L": [_s(p) for p in summary.plates]},
+            "valid_from": _s(summary.valid_from.isoformat()),
+            "valid_to": _s(summary.valid_to.isoformat()),
+            "token": _s(summary.token),
+            "issued_at": _s(summary.issued_at.isoformat()),
+        }
+    }
+
+
+def _summary_from(value: dict[str, Any]) -> PermitSummary:
+    m = value["M"]
+    return PermitSummary(
+        serial=int(m["serial"]["N"]),
+        number=m["number"]["S"],
+        zone=m["zone"]["S"],
+        plates=tuple(p["S"] for p in m["plates"]["L"]),
+        valid_from=date.fromisoformat(m["valid_from"]["S"]),
+        valid_to=date.fromisoformat(m["valid_to"]["S"]),
+        token=m["token"]["S"],
+        issued_at=datetime.fromisoformat(m["issued_at"]["S"]),
+    )
+
+
+def application_item(app: Application) -> Item:
+    item: Item = {
+        **application_key(app.id),
+        "type": _s("application"),
+        "id": _s(app.id),
+        "form_id": _s(app.form_id),
+        "form_version": _n(app.form_version),
+        "schema_hash": _s(app.schema_hash),
+        "data": _s(json.dumps(app.data, ensure_ascii=False, separators=(",", ":"))),
+        "status": _s(app.status.value),
+        "version": _n(app.version),
+        "fee_cents": _n(app.fee_cents),
+        "currency": _s(app.currency),
+        "access_token_hash": _s(app.access_token_hash),
+        "created_at": _s(app.created_at.isoformat()),
+        "updated_at": _s(app.updated_at.isoformat()),
+        **queue_keys(app),
+    }
+    if app.checkout is not None:
+        item["checkout"] = {
+            "M": {
+                "provider": _s(app.checkout.provider),
+                "checkout_id": _s(app.checkout.checkout_id),
+                "checkout_url": _s(app.checkout.checkout_url),
+                "created_at": _s(app.checkout.created_at.isoformat()),
+            }
+        }
+    if app.payment_id is not None:
+        item["payment_id"] = _s(app.payment_id)
+    if app.permit is not None:
+        item["permit"] = _summary_item(app.permit)
+    if app.flags:
+        item["flags"] = {"L": [_s(flag) for flag in app.flags]}
+    return item
+
+
+def application_from_item(item: Item) -> Application:
+    checkout = None
+    if "checkout" in item:
+        c = item["checkout"]["M"]
+        checkout = CheckoutInfo(
+            provider=c["provider"]["S"],
+            checkout_id=c["checkout_id"]["S"],
+            checkout_url=c["checkout_url"]["S"],
+            created_at=datetime.fromisoformat(c["created_at"]["S"]),
+        )
+    return Application(
+        id=item["id"]["S"],
+        form_id=item["form_id"]["S"],
+        form_version=int(item["form_version"]["N"]),
+        schema_hash=item["schema_hash"]["S"],
+        data=json.loads(item["data"]["S"]),
+        status=Status(item["status"]["S"]),
+        version=int(item["version"]["N"]),
+        fee_cents=int(item["fee_cents"]["N"]),
+        currency=item["currency"]["S"],
+        access_token_hash=item["access_token_hash"]["S"],
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+        checkout=checkout,
+        payment_id=item["payment_id"]["S"] if "payment_id" in item else None,
+        permit=_summary_from(item["permit"]) if "permit" in item else None,
+        flags=tuple(f["S"] for f in item.get("flags", {}).get("L", [])),
+    )
+
+
+def permit_item(permit: PermitRecord) -> Item:
+    return {
+        **permit_key(permit.serial),
+        "type": _s("permit"),
+        "serial": _n(permit.serial),
+        "number": _s(permit.number),
+        "application_id": _s(permit.application_id),
+        "form_id": _s(permit.form_id),
+        "permit_type": _n(permit.permit_type),
+        "zone": _s(permit.zone),
+        "plates": {"L": [_s(p) for p in permit.plates]},
+        "valid_from": _s(permit.valid_from.isoformat()),
+        "valid_to": _s(permit.valid_to.isoformat()),
+        "token": _s(permit.token),
+        "key_id": _n(permit.key_id),
+        "status": _s(permit.status.value),
+        "issued_at": _s(permit.issued_at.isoformat()),
+    }
+
+
+def permit_from_item(item: Item) -> PermitRecord:
+    return PermitRecord(
+        serial=int(item["serial"]["N"]),
+        number=item["number"]["S"],
+        application_id=item["application_id"]["S"],
+        form_id=item["form_id"]["S"],
+        permit_type=int(item["permit_type"]["N"]),
+        zone=item["zone"]["S"],
+        plates=tuple(p["S"] for p in item["plates"]["L"]),
+        valid_from=date.fromisoformat(item["valid_from"]["S"]),
+        valid_to=date.fromisoformat(item["valid_to"]["S"]),
+        token=item["token"]["S"],
+        key_id=int(item["key_id"]["N"]),
+        status=Status(item["status"]["S"]),
+        issued_at=datetime.fromisoformat(item["issued_at"]["S"]),
+    )
+
+
+def audit_item(entry: AuditEntry, sequence: int) -> Item:
+    """Sort key: time, then a per-transaction sequence, so two entries in one write differ."""
+    item: Item = {
+        "PK": _s(f"APP#{entry.application_id}"),
+        "SK": _s(f"AUDIT#{entry.at.isoformat()}#{sequence:02d}#{entry.event}"),
+        "type": _s("audit"),
+        "event": _s(entry.event),
+        "at": _s(entry.at.isoformat()),
+        "actor": _s(entry.actor),
+    }
+    if entry.from_status is not None:
+        item["from_status"] = _s(entry.from_status.value)
+    if entry.to_status is not None:
+        item["to_status"] = _s(entry.to_status.value)
+    if entry.detail:
+        item["detail"] = {"M": {k: _s(v) for k, v in entry.detail.items()}}
+    return item
+
+
+def audit_from_item(item: Item) -> AuditEntry:
+    return AuditEntry(
+        application_id=item["PK"]["S"].removeprefix("APP#"),
+        at=datetime.fromisoformat(item["at"]["S"]),
+        event=item["event"]["S"],
+        from_status=Status(item["from_status"]["S"]) if "from_status" in item else None,
+        to_status=Status(item["to_status"]["S"]) if "to_status" in item else None,
+        actor=item["actor"]["S"],
+        detail={k: v["S"] for k, v in item.get("detail", {}).get("M", {}).items()},
+    )
+
+
+def idempotency_item(record: IdempotencyRecord) -> Item:
+    return {
+        **idempotency_key(record.scope, record.key_hash),
+        "type": _s("idempotency"),
+        "scope": _s(record.scope),
+        "key_hash": _s(record.key_hash),
+        "request_hash": _s(record.request_hash),
+        "application_id": _s(record.application_id),
+        "response": _s(json.dumps(record.response, separators=(",", ":"))),
+        "expires_at": _n(record.expires_at),
+    }
+
+
+def idempotency_from_item(item: Item) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        scope=item["scope"]["S"],
+        key_hash=item["key_hash"]["S"],
+        request_hash=item["request_hash"]["S"],
+        application_id=item["application_id"]["S"],
+        response=json.loads(item["response"]["S"]),
+        expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def event_item(record: PaymentEventRecord) -> Item:
+    return {
+        **event_key(record.provider, record.event_id),
+        "type": _s("payment_event"),
+        "application_id": _s(record.application_id),
+        "event_type": _s(record.type),
+        "received_at": _s(record.received_at.isoformat()),
+        "expires_at": _n(record.expires_at),
+    }

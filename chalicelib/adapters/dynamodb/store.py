@@ -1,0 +1,196 @@
+"""The one store implementation: DynamoDB through the low-level boto3 client.
+
+Every state change is one TransactWriteItems with the application's expected version as
+its condition and the audit entries beside it, so a change and its audit record exist
+together or not at all. Cancellation reasons come back in action order; the index of the
+failing action says which failure mode it was, without a second read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.adapters.dynamodb import items
+from chalicelib.domain.records import (
+    Application,
+    AuditEntry,
+    IdempotencyRecord,
+    PaymentEventRecord,
+    PermitRecord,
+)
+from chalicelib.services.store_errors import (
+    DuplicateEventError,
+    IdempotencyKeyUsedError,
+    PermitSerialTakenError,
+    StaleApplicationError,
+    StoreUnavailableError,
+)
+
+__all__ = ["DynamoDBStore"]
+
+_NEW = "attribute_not_exists(PK)"
+_SAME_VERSION = "attribute_exists(PK) AND #version = :expected_version"
+
+
+class DynamoDBStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            response = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def get_application(self, application_id: str) -> Application | None:
+        item = self._get(items.application_key(application_id))
+        return items.application_from_item(item) if item else None
+
+    def get_permit(self, serial: int) -> PermitRecord | None:
+        item = self._get(items.permit_key(serial))
+        return items.permit_from_item(item) if item else None
+
+    def get_idempotency(self, scope: str, key_hash: str) -> IdempotencyRecord | None:
+        item = self._get(items.idempotency_key(scope, key_hash))
+        return items.idempotency_from_item(item) if item else None
+
+    def has_event(self, provider: str, event_id: str) -> bool:
+        return self._get(items.event_key(provider, event_id)) is not None
+
+    def list_audit(self, application_id: str) -> list[AuditEntry]:
+        response = self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :audit)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"APP#{application_id}"},
+                ":audit": {"S": "AUDIT#"},
+            },
+        )
+        return [items.audit_from_item(item) for item in response]
+
+    def queued_application_ids(self, status: str, day: str, limit: int = 100) -> list[str]:
+        """Ids in the sparse staff/job queue for one status and creation day."""
+        found = self._query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"QUEUE#{status}#{day}"}},
+            Limit=limit,
+        )
+        return [item["PK"]["S"].removeprefix("APP#") for item in found]
+
+    def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        try:
+            response = self._client.query(TableName=self._table, **kwargs)
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+        found: list[dict[str, Any]] = response.get("Items", [])
+        return found
+
+    # -- writes --------------------------------------------------------------------------
+
+    def create_application(
+        self,
+        app: Application,
+        audits: Sequence[AuditEntry],
+        idempotency: IdempotencyRecord | None = None,
+        permit: PermitRecord | None = None,
+    ) -> None:
+        """Create an application (and, for free forms, its permit) in one request."""
+        actions: list[tuple[str, dict[str, Any]]] = []
+        if idempotency is not None:
+            actions.append(("idempotency", _put(items.idempotency_item(idempotency), _NEW)))
+        actions.append(("application", _put(items.application_item(app), _NEW)))
+        if permit is not None:
+            actions.append(("permit", _put(items.permit_item(permit), _NEW)))
+        actions += _audit_actions(audits)
+        self._transact(actions)
+
+    def save(
+        self,
+        before: Application,
+        after: Application,
+        audits: Sequence[AuditEntry],
+        *,
+        event: PaymentEventRecord | None = None,
+        new_permit: PermitRecord | None = None,
+        changed_permit: tuple[PermitRecord, PermitRecord] | None = None,
+    ) -> None:
+        """Write ``after`` only if the stored application is still ``before``.
+
+        Optional parts of the same transaction: the dedupe marker of the provider event that
+        caused the change, a new permit (must not exist) or a permit status change (the stored
+        permit must still have the expected status).
+        """
+        actions: list[tuple[str, dict[str, Any]]] = []
+        if event is not None:
+            actions.append(("event", _put(items.event_item(event), _NEW)))
+        put = _put(items.application_item(after), _SAME_VERSION)
+        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        put["Put"]["ExpressionAttributeValues"] = {":expected_version": {"N": str(before.version)}}
+        put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        actions.append(("application", put))
+        if new_permit is not None:
+            actions.append(("permit", _put(items.permit_item(new_permit), _NEW)))
+        if changed_permit is not None:
+            old, new = changed_permit
+            permit_put = _put(items.permit_item(new), "attribute_exists(PK) AND #status = :s")
+            permit_put["Put"]["ExpressionAttributeNames"] = {"#status": "status"}
+            permit_put["Put"]["ExpressionAttributeValues"] = {":s": {"S": old.status.value}}
+            actions.append(("changed_permit", permit_put))
+        actions += _audit_actions(audits)
+        self._transact(actions)
+
+    def record_event(self, event: PaymentEventRecord, audit: AuditEntry) -> None:
+        """Remember an event that changes nothing (failed payment, unknown type), with audit."""
+        self._transact(
+            [("event", _put(items.event_item(event), _NEW)), *_audit_actions([audit])]
+        )
+
+    def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
+        client = self._client
+        for _, action in actions:
+            action["Put"]["TableName"] = self._table
+        try:
+            client.transact_write_items(TransactItems=[action for _, action in actions])
+        except client.exceptions.TransactionCanceledException as error:
+            raise _cancellation_error(error, [name for name, _ in actions]) from error
+        except client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+
+
+def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:
+    """A Put action; ``_transact`` fills in the table name."""
+    return {"Put": {"Item": item, "ConditionExpression": condition}}
+
+
+def _audit_actions(audits: Sequence[AuditEntry]) -> list[tuple[str, dict[str, Any]]]:
+    return [("audit", _put(items.audit_item(entry, seq), _NEW)) for seq, entry in enumerate(audits)]
+
+
+def _code(error: Any) -> str:
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def _cancellation_error(error: Any, names: list[str]) -> Exception:
+    reasons = error.response.get("CancellationReasons", [])
+    for name, reason in zip(names, reasons, strict=False):
+        if reason.get("Code") != "ConditionalCheckFailed":
+            continue
+        old = reason.get("Item")
+        if name == "idempotency":
+            return IdempotencyKeyUsedError(items.idempotency_from_item(old) if old else None)
+        if name == "event":
+            return DuplicateEventError()
+        if name == "permit":
+            return PermitSerialTakenError()
+        if name == "application":
+            current = items.application_from_item(old) if old and "id" in old else None
+            return StaleApplicationError(current)
+        if name == "changed_permit":
+            return StaleApplicationError(None)
+    return StoreUnavailableError("TransactionCanceled:" + ",".join(r.get("Code", "") for r in reasons))

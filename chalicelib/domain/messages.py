@@ -1,0 +1,88 @@
+"""German and English messages for every error code, chosen by ``Accept-Language``.
+
+Codes are stable (clients may switch on them); messages are for people. A form may override
+a message per field and code with ``x-messages`` (e.g. the plate pattern), which is passed in
+as ``override``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["message_for", "pick_language"]
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("Dieses Feld ist erforderlich.", "This field is required."),
+    "type": ("Falscher Typ: erwartet wird {expected}.", "Wrong type: expected {expected}."),
+    "additionalProperties": (
+        "Dieses Feld ist im Formular nicht vorgesehen.",
+        "This field is not part of the form.",
+    ),
+    "enum": ("Bitte einen der Werte wählen: {allowed}.", "Choose one of: {allowed}."),
+    "const": ("Dieser Wert muss {expected} sein.", "This value must be {expected}."),
+    "pattern": ("Das Format ist ungültig.", "The format is not valid."),
+    "format": ("Kein gültiges Format ({format}).", "Not a valid {format}."),
+    "minLength": ("Mindestens {limit} Zeichen.", "At least {limit} characters."),
+    "maxLength": ("Höchstens {limit} Zeichen.", "At most {limit} characters."),
+    "minItems": ("Mindestens {limit} Einträge.", "At least {limit} entries."),
+    "maxItems": ("Höchstens {limit} Einträge.", "At most {limit} entries."),
+    "minimum": ("Der Wert muss mindestens {limit} sein.", "The value must be at least {limit}."),
+    "maximum": ("Der Wert darf höchstens {limit} sein.", "The value must be at most {limit}."),
+    "uniqueItems": ("Einträge dürfen sich nicht wiederholen.", "Entries must not repeat."),
+    "invalid": ("Ungültiger Wert.", "Invalid value."),
+    "start_date_in_past": (
+        "Das Startdatum darf nicht in der Vergangenheit liegen (frühestens {earliest}).",
+        "The start date cannot be in the past (earliest {earliest}).",
+    ),
+    "start_date_too_far": (
+        "Das Startdatum darf höchstens {months} Monate in der Zukunft liegen (spätestens {latest}).",
+        "The start date can be at most {months} months ahead (latest {latest}).",
+    ),
+    "plates_require_company_car": (
+        "Mehrere Kennzeichen sind nur für wechselnde Firmenwagen möglich.",
+        "Several plates are only allowed for changing company cars.",
+    ),
+    "duplicate_plate": (
+        "Dieses Kennzeichen steht schon in der Liste.",
+        "This plate is already in the list.",
+    ),
+    "plate_format": (
+        "Kein gültiges deutsches Kennzeichen (Beispiel: DN-AB 123).",
+        "Not a valid German licence plate (example: DN-AB 123).",
+    ),
+}
+
+
+def pick_language(accept_language: str | None) -> str:
+    """German unless the client prefers English; q-values honoured, anything else ignored."""
+    if not accept_language:
+        return "de"
+    best_lang, best_q = "de", -1.0
+    for part in accept_language.split(",")[:20]:
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = lang.strip().lower()[:2]
+        if primary in ("de", "en") and q > best_q:
+            best_lang, best_q = primary, q
+    return best_lang
+
+
+def message_for(
+    code: str,
+    lang: str,
+    params: Mapping[str, object],
+    override: Mapping[str, str] | None = None,
+) -> str:
+    if override and lang in override:
+        return override[lang]
+    german, english = _MESSAGES.get(code, _MESSAGES["invalid"])
+    template = english if lang == "en" else german
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

@@ -1,0 +1,127 @@
+"""What the service stores: applications, permits, audit entries and idempotency records.
+
+Plain frozen dataclasses rather than pydantic models: they are built from already-validated
+data on every request, so they should cost nothing to import or construct. pydantic is used
+at the edges, where untrusted bodies come in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from chalicelib.domain.lifecycle import Status, check_transition
+
+__all__ = [
+    "Application",
+    "AuditEntry",
+    "CheckoutInfo",
+    "IdempotencyRecord",
+    "PaymentEventRecord",
+    "PermitRecord",
+    "PermitSummary",
+]
+
+
+@dataclass(frozen=True)
+class CheckoutInfo:
+    provider: str
+    checkout_id: str
+    checkout_url: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PermitSummary:
+    """The permit as the application item keeps it, so status and PDF need one read only."""
+
+    serial: int
+    number: str
+    zone: str
+    plates: tuple[str, ...]
+    valid_from: date
+    valid_to: date
+    token: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class Application:
+    id: str
+    form_id: str
+    form_version: int
+    schema_hash: str
+    data: dict[str, Any]
+    status: Status
+    version: int
+    fee_cents: int
+    currency: str
+    access_token_hash: str
+    created_at: datetime
+    updated_at: datetime
+    checkout: CheckoutInfo | None = None
+    payment_id: str | None = None
+    permit: PermitSummary | None = None
+    flags: tuple[str, ...] = ()
+
+    def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
+        """The next version of this application; refuses transitions the lifecycle forbids."""
+        check_transition(self.status, target)
+        return replace(self, status=target, version=self.version + 1, updated_at=at, **changes)
+
+    def with_changes(self, at: datetime, **changes: Any) -> Application:
+        """A new version without a status change (e.g. a flag or a checkout)."""
+        return replace(self, version=self.version + 1, updated_at=at, **changes)
+
+
+@dataclass(frozen=True)
+class PermitRecord:
+    serial: int
+    number: str
+    application_id: str
+    form_id: str
+    permit_type: int
+    zone: str
+    plates: tuple[str, ...]
+    valid_from: date
+    valid_to: date
+    token: str
+    key_id: int
+    status: Status
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One transition or notable event; never holds personal data (ids and statuses only)."""
+
+    application_id: str
+    at: datetime
+    event: str
+    from_status: Status | None
+    to_status: Status | None
+    actor: str
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    scope: str
+    key_hash: str
+    request_hash: str
+    application_id: str
+    response: dict[str, Any]
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class PaymentEventRecord:
+    """Dedupe marker for a provider event id: written in the same transaction as its effect."""
+
+    provider: str
+    event_id: str
+    application_id: str
+    type: str
+    received_at: datetime
+    expires_at: int

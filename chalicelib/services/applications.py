@@ -1,0 +1,69 @@
+"""Use case: a citizen reads their application, authorised by the access token.
+
+A wrong, missing or malformed token answers exactly like an unknown id (404), so ids cannot
+be probed. The check costs one read and a constant-time hash comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from chalicelib.domain.access import token_matches
+from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.records import Application
+
+__all__ = ["APPLICATION_ID_PATTERN", "ApplicationAccess", "bearer_token", "status_body"]
+
+APPLICATION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+_BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{16,128})$")
+
+
+class _ReadStore(Protocol):
+    def get_application(self, application_id: str) -> Application | None: ...
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    match = _BEARER.match(authorization.strip())
+    return match.group(1) if match else None
+
+
+class ApplicationAccess:
+    def __init__(self, store: _ReadStore) -> None:
+        self._store = store
+
+    def get(self, application_id: str, token: str | None) -> Application:
+        if not APPLICATION_ID_PATTERN.match(application_id):
+            raise NotFoundError("unknown application")
+        app = self._store.get_application(application_id)
+        if app is None or not token_matches(token, app.access_token_hash):
+            raise NotFoundError("unknown application")
+        return app
+
+
+def status_body(app: Application, public_base_url: str) -> dict[str, Any]:
+    """What the citizen sees: status, fee and the permit once issued; no form data echoed."""
+    body: dict[str, Any] = {
+        "id": app.id,
+        "form_id": app.form_id,
+        "status": app.status.value,
+        "fee": {"amount_cents": app.fee_cents, "currency": app.currency},
+        "created_at": app.created_at.isoformat(),
+        "updated_at": app.updated_at.isoformat(),
+    }
+    if app.checkout is not None and app.permit is None:
+        body["checkout_url"] = app.checkout.checkout_url
+    if app.permit is not None:
+        permit = app.permit
+        body["permit"] = {
+            "number": permit.number,
+            "zone": permit.zone,
+            "plates": list(permit.plates),
+            "valid_from": permit.valid_from.isoformat(),
+            "valid_until": permit.valid_to.isoformat(),
+            "verify_url": f"{public_base_url}/v#{permit.token}",
+            "pdf_url": f"{public_base_url}/api/applications/{app.id}/permit.pdf",
+        }
+    return body

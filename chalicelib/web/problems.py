@@ -1,0 +1,118 @@
+"""RFC 9457 problem responses: the only error shape the API answers with.
+
+Each domain exception class maps to one status and problem type. Unexpected exceptions are
+logged by class name only (tracebacks may carry form data, i.e. personal data) and answered
+with a generic 500 problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice.app import Response
+
+from chalicelib.domain import errors
+from chalicelib.domain.messages import message_for, pick_language
+from chalicelib.services.store_errors import StoreUnavailableError
+
+__all__ = ["ClientError", "problem", "problem_responses"]
+
+log = logging.getLogger("permit_service")
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://permit-service.example/problems/"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ClientError(errors.DomainError):
+    """An HTTP-level refusal (bad JSON, body too large) with its own status and type."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str = "", pointer: str = "") -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.pointer = pointer
+
+
+def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": PROBLEM_JSON, "Cache-Control": "no-store"},
+    )
+
+
+def _validation_problem(error: errors.ValidationFailedError, lang: str) -> Response:
+    items = []
+    for field in error.errors:
+        params = dict(field.params)
+        override = params.pop("override", None)
+        items.append(
+            {
+                "pointer": field.pointer,
+                "code": field.code,
+                "message": message_for(field.code, lang, params, override),  # type: ignore[arg-type]
+            }
+        )
+    title = "Bitte prüfen Sie Ihre Angaben." if lang == "de" else "Please check your entries."
+    return problem(422, "validation-failed", title, errors=items)
+
+
+_NOT_FOUND_TITLE = "Nicht gefunden / Not found"
+
+
+def map_error(error: Exception, accept_language: str | None) -> Response:
+    lang = pick_language(accept_language)
+    if isinstance(error, ClientError):
+        extra = {"errors": [{"pointer": error.pointer, "code": error.slug, "message": error.detail or error.title}]} if error.pointer else {}
+        return problem(error.status, error.slug, error.title, error.detail, **extra)
+    if isinstance(error, errors.ValidationFailedError):
+        return _validation_problem(error, lang)
+    if isinstance(error, errors.NotFoundError):
+        return problem(404, "not-found", _NOT_FOUND_TITLE)
+    if isinstance(error, errors.PaymentRequiredError):
+        return problem(409, "not-issued", "Der Ausweis ist noch nicht ausgestellt / The permit is not issued yet", str(error))
+    if isinstance(error, errors.ConflictError):
+        return problem(409, "conflict", "Konflikt / Conflict", str(error))
+    if isinstance(error, errors.WebhookSignatureError):
+        return problem(401, "webhook-signature", "Webhook signature rejected", str(error))
+    if isinstance(error, errors.WebhookMalformedError):
+        return problem(400, "webhook-malformed", "Webhook body rejected", str(error))
+    if isinstance(error, errors.InvalidTokenError):
+        return problem(400, "invalid-token", "Invalid token")
+    raise error
+
+
+def problem_responses(accept_language: Callable[[], str | None]) -> Callable[[F], F]:
+    """Decorator factory for every route: domain errors become problems, no traceback leaks.
+
+    ``accept_language`` reads the current request's header (the Chalice app owns the request).
+    """
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except errors.DomainError as error:
+                return map_error(error, accept_language())
+            except StoreUnavailableError as error:
+                log.warning("store unavailable: %s", error)
+                return problem(503, "unavailable", "Vorübergehend nicht verfügbar / Temporarily unavailable")
+            except Exception as error:  # the last line of defence: no stack trace to clients
+                log.error("unhandled %s in %s", type(error).__name__, view.__name__)
+                return problem(500, "internal", "Interner Fehler / Internal error")
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

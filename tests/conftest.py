@@ -1,0 +1,125 @@
+"""Shared fixtures: a DynamoDB endpoint over HTTP, a fresh table per test, the app wired to it.
+
+The DynamoDB endpoint is moto's server on 127.0.0.1 (started once per session), or any other
+endpoint named by PERMIT_TEST_DYNAMODB_ENDPOINT (DynamoDB Local, a real table in AWS), so the
+store tests run unchanged against more than one backend.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.config import APP_ROOT, Settings
+
+REPO_ROOT = APP_ROOT
+TEST_WEBHOOK_SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"  # test-only
+TEST_APP_SECRET = bytes(range(32))  # test-only, never a real secret
+
+
+@dataclass
+class FixedClock:
+    """A clock tests move by hand; starts at a fixed instant so dates are reproducible."""
+
+    current: datetime = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current = self.current + timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    external = os.environ.get("PERMIT_TEST_DYNAMODB_ENDPOINT")
+    if external:
+        yield external
+        return
+    from scripts.moto_server import LocalDynamoDB
+
+    with LocalDynamoDB() as server:
+        yield server.endpoint
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _aws_test_environment() -> Iterator[None]:
+    """Dummy credentials and a region, so no test can reach a real AWS account by accident."""
+    saved = dict(os.environ)
+    if not os.environ.get("PERMIT_TEST_DYNAMODB_ENDPOINT"):
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's dummy credentials
+            AWS_SESSION_TOKEN="testing",  # noqa: S105
+        )
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_client(dynamodb_endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="eu-central-1")
+
+
+@pytest.fixture
+def table_name(dynamodb_client: Any) -> Iterator[str]:
+    from chalicelib.adapters.dynamodb.table import create_table
+
+    name = f"permits-test-{secrets.token_hex(4)}"
+    create_table(dynamodb_client, name)
+    yield name
+    dynamodb_client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(table_name: str, tmp_path: Path) -> Settings:
+    return Settings(
+        stage="test",
+        table_name=table_name,
+        public_base_url="https://permits.example.de",
+        app_secret=TEST_APP_SECRET,
+        webhook_secrets=(TEST_WEBHOOK_SECRET,),
+        staff_token_hashes=(),
+        local_key_path=tmp_path / "signing-key.pem",
+    )
+
+
+@pytest.fixture
+def container(settings: Settings, dynamodb_client: Any, clock: FixedClock) -> Any:
+    from chalicelib.wiring import Container
+
+    return Container(settings, dynamodb=dynamodb_client, clock=clock)
+
+
+@pytest.fixture
+def client(container: Any) -> Iterator[Any]:
+    """chalice.test.Client against the app wired to this test's table and clock."""
+    from chalice.test import Client
+
+    import app as app_module
+
+    app_module.set_container(container)
+    with Client(app_module.app) as test_client:
+        yield test_client
+    app_module.set_container(None)
+
+
+def table_items(dynamodb_client: Any, table_name: str) -> list[dict[str, Any]]:
+    """Every item in the table: the 'nothing changed' assertions compare these."""
+    return dynamodb_client.scan(TableName=table_name, ConsistentRead=True)["Items"]
