@@ -186,10 +186,8 @@ def _decode_body(body: bytes) -> tuple[int, PermitClaims]:
         raise _Malformed("unknown version or algorithm")
     key_id = body[1]
     serial = int.from_bytes(body[2:6], "big")
-    zone_raw = body[6:8]
-    if zone_raw[0] not in _ZONE_CHARS or (zone_raw[1] != 0 and zone_raw[1] not in _ZONE_CHARS):
-        raise _Malformed("bad zone")
-    zone = zone_raw.rstrip(b"\x00").decode("ascii")
+    # Only trailing padding is stripped: "\0A" keeps its zero byte and the claims refuse it.
+    zone = body[6:8].rstrip(b"\x00").decode("latin-1")
     permit_type = body[8]
     valid_from = EPOCH + timedelta(days=int.from_bytes(body[9:11], "big"))
     valid_to = EPOCH + timedelta(days=int.from_bytes(body[11:13], "big"))
@@ -203,15 +201,14 @@ def _decode_body(body: bytes) -> tuple[int, PermitClaims]:
             raise _Malformed("truncated plate")
         length = body[offset]
         raw = body[offset + 1 : offset + 1 + length]
-        if not 1 <= length <= MAX_PLATE_LENGTH or len(raw) != length:
+        if len(raw) != length:
             raise _Malformed("bad plate length")
-        if not set(raw) <= _PLATE_CHARS:
-            raise _Malformed("bad plate characters")
-        plates.append(raw.decode("latin-1"))
+        plates.append(raw.decode("latin-1"))  # lengths and characters: checked by the claims
         offset += 1 + length
     if offset != len(body):
         raise _Malformed("trailing bytes")
-    # Constructing the claims re-checks valid_to >= valid_from and the ranges.
+    # Constructing the claims checks zone and plate characters, lengths and date order: the
+    # one set of rules for encoding and decoding, so the two cannot drift apart.
     return key_id, PermitClaims(serial, zone, permit_type, valid_from, valid_to, tuple(plates))
 
 
