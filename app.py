@@ -105,3 +105,165 @@ def get_application(application_id: str) -> Response:
     c = container()
     application = c.access.get(application_id, bearer_token(_header("authorization")))
     return _json(status_body(application, c.settings.public_base_url))
+
+
+@app.route("/api/applications/{application_id}/checkout", methods=["POST"])
+@guarded
+def start_checkout(application_id: str) -> Response:
+    from chalicelib.services.applications import bearer_token
+
+    url = container().checkout.start(application_id, bearer_token(_header("authorization")))
+    return _json({"checkout_url": url})
+
+
+@app.route("/api/applications/{application_id}/permit.pdf", methods=["GET"])
+@guarded
+def permit_pdf(application_id: str) -> Response:
+    from chalicelib.services.applications import bearer_token
+
+    query = app.current_request.query_params or {}
+    token = bearer_token(_header("authorization")) or query.get("access_token")
+    file_name, pdf = container().documents.permit_pdf(application_id, token)
+    return Response(
+        body=pdf,
+        status_code=200,
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{file_name}"',
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+# -- payments -----------------------------------------------------------------------------
+
+_WEBHOOK_MAX_BYTES = 64 * 1024
+
+
+@app.route(
+    "/api/payments/{provider}/webhook",
+    methods=["POST"],
+    content_types=["application/json", "application/json; charset=utf-8"],
+)
+@guarded
+def payment_webhook(provider: str) -> Response:
+    from chalicelib.web.problems import ClientError
+
+    raw = app.current_request.raw_body or b""
+    if len(raw) > _WEBHOOK_MAX_BYTES:
+        raise ClientError(413, "body-too-large", "Body too large")
+    headers = {name.lower(): value for name, value in app.current_request.headers.items()}
+    outcome = container().payments.handle_webhook(provider, headers, raw)
+    return _json(outcome.body())
+
+
+# -- verification -------------------------------------------------------------------------
+
+
+@app.route("/api/verify", methods=["POST"])
+@guarded
+def verify_permit() -> Response:
+    from chalicelib.web.problems import ClientError
+
+    body = parse_json_body(app.current_request.raw_body, max_bytes=4096)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str):
+        raise ClientError(422, "validation-failed", "token (string) required", "token must be a string", pointer="/token")
+    return _json(container().verification.verify(token.strip()))
+
+
+@app.route("/.well-known/permit-keys.json", methods=["GET"])
+@guarded
+def permit_keys() -> Response:
+    return _json(container().keyring.jwks(), headers={"Cache-Control": "public, max-age=3600"})
+
+
+# -- scheduled ----------------------------------------------------------------------------
+
+
+@app.schedule("rate(1 hour)", name="cancel-unpaid")
+def cancel_unpaid(event: Any) -> dict[str, int]:
+    cancelled = container().unpaid_canceller.run()
+    return {"cancelled": len(cancelled)}
+
+
+# -- pages --------------------------------------------------------------------------------
+
+
+def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=text,
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})},
+    )
+
+
+@app.route("/v", methods=["GET"])
+def verification_page() -> Response:
+    from chalicelib.web.pages import PAGE_HEADERS, verification_page_html
+
+    return _html(verification_page_html(), headers=PAGE_HEADERS)
+
+
+@app.route("/status/{application_id}", methods=["GET"])
+def status_page(application_id: str) -> Response:
+    from chalicelib.web.pages import PAGE_HEADERS, status_page_html
+
+    return _html(status_page_html(), headers=PAGE_HEADERS)
+
+
+def _sandbox_session(session: str) -> Any:
+    """The open session, or a ready error page (400 invalid, 410 expired)."""
+    from chalicelib.adapters.payments.sandbox import SandboxSessionError, SandboxSessionExpiredError
+    from chalicelib.web.sandbox_checkout import render_result_page
+
+    lang = _accept_language() or "de"
+    try:
+        return container().sandbox.open_session(session)
+    except SandboxSessionExpiredError:
+        return _html(render_result_page("session_expired", lang), 410)
+    except SandboxSessionError:
+        return _html(render_result_page("session_invalid", lang), 400)
+
+
+@app.route("/sandbox/checkout/{session}", methods=["GET"])
+@guarded
+def sandbox_checkout_page(session: str) -> Response:
+    from chalicelib.web.sandbox_checkout import checkout_page_headers, render_checkout_page
+
+    opened = _sandbox_session(session)
+    if isinstance(opened, Response):
+        return opened
+    page = render_checkout_page(opened, session, _accept_language() or "de")
+    return _html(page, headers=checkout_page_headers(opened.return_url))
+
+
+_FORM_POST = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+
+
+@app.route("/sandbox/checkout/{session}/pay", methods=["POST"], content_types=_FORM_POST)
+@guarded
+def sandbox_pay(session: str) -> Response:
+    """Sends the signed webhook exactly as a real provider would, then returns the citizen."""
+    from chalicelib.web.sandbox_checkout import render_result_page
+
+    opened = _sandbox_session(session)
+    if isinstance(opened, Response):
+        return opened
+    c = container()
+    headers, body = c.sandbox.build_webhook(opened, "succeeded")
+    result = c.webhook_delivery.deliver(headers, body)
+    if not result.delivered:
+        page = render_result_page("delivery_failed", _accept_language() or "de", opened.return_url)
+        return _html(page, 502)
+    return Response(body="", status_code=303, headers={"Location": opened.return_url})
+
+
+@app.route("/sandbox/checkout/{session}/cancel", methods=["POST"], content_types=_FORM_POST)
+@guarded
+def sandbox_cancel(session: str) -> Response:
+    opened = _sandbox_session(session)
+    if isinstance(opened, Response):
+        return opened
+    return Response(body="", status_code=303, headers={"Location": opened.return_url})

@@ -62,12 +62,134 @@ class Container:
         from chalicelib.services.submissions import SubmissionService
 
         return SubmissionService(
-            self.registry, self.store, self.clock, self.settings.app_secret, self.issuer_or_none
+            self.registry, self.store, self.clock, self.settings.app_secret, self.issuance
         )
 
-    @property
-    def issuer_or_none(self) -> Any:
-        return self._overrides.get("issuer")
+    def subkey(self, purpose: str) -> bytes:
+        """A key for one purpose derived from the app secret, so one secret serves several."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.settings.app_secret, purpose.encode(), hashlib.sha256).digest()
+
+    @functools.cached_property
+    def signer(self) -> Any:
+        def build() -> Any:
+            settings = self.settings
+            if settings.signing_backend == "kms":
+                import boto3
+
+                from chalicelib.adapters.signing.kms import KmsSigner
+
+                return KmsSigner(boto3.client("kms"), settings.kms_key_id, settings.signing_key_id)
+            from chalicelib.adapters.signing.local_key import LocalKeySigner, ensure_local_key
+
+            if settings.stage != "prod":
+                ensure_local_key(settings.local_key_path)
+            return LocalKeySigner(settings.local_key_path, settings.signing_key_id)
+
+        return self._get("signer", build)
+
+    @functools.cached_property
+    def keyring(self) -> Any:
+        def build() -> Any:
+            import base64
+
+            from chalicelib.services.keyring import KeyRing
+
+            retired = []
+            for entry in self.settings.retired_keys:
+                key_id, _, pem_b64 = entry.partition(":")
+                retired.append((int(key_id), base64.b64decode(pem_b64)))
+            return KeyRing.for_signer(self.signer, retired)
+
+        return self._get("keyring", build)
+
+    @functools.cached_property
+    def issuance(self) -> Any:
+        from chalicelib.services.issuance import IssuanceService
+
+        return self._get("issuance", lambda: IssuanceService(self.signer, self.clock))
+
+    @functools.cached_property
+    def sandbox(self) -> Any:
+        """The sandbox provider; refused in the prod stage, where no test money may issue permits."""
+        from chalicelib.adapters.payments.sandbox import SandboxProvider
+        from chalicelib.config import ConfigurationError
+
+        if self.settings.stage == "prod":
+            raise ConfigurationError("the sandbox payment provider is disabled in prod")
+        return SandboxProvider(
+            self.settings.public_base_url,
+            self.settings.webhook_secrets,
+            self.subkey("sandbox-session"),
+        )
+
+    @functools.cached_property
+    def payment_provider(self) -> Any:
+        return self._get("payment_provider", lambda: self.sandbox)
+
+    @functools.cached_property
+    def payments(self) -> Any:
+        from chalicelib.services.payments import PaymentService
+
+        provider = self.payment_provider
+        return PaymentService(
+            self.store, self.registry, self.issuance, {provider.name: provider}, self.clock
+        )
+
+    @functools.cached_property
+    def checkout(self) -> Any:
+        from chalicelib.services.checkout import CheckoutService
+
+        return CheckoutService(
+            self.access,
+            self.store,
+            self.registry,
+            self.payment_provider,
+            self.clock,
+            self.settings.public_base_url,
+        )
+
+    @functools.cached_property
+    def webhook_delivery(self) -> Any:
+        from chalicelib.adapters.payments.delivery import WebhookDelivery
+
+        url = f"{self.settings.public_base_url}/api/payments/sandbox/webhook"
+        return WebhookDelivery(url, transport=self._overrides.get("webhook_transport"))
+
+    @functools.cached_property
+    def renderer(self) -> Any:
+        def build() -> Any:
+            from chalicelib.adapters.pdf.renderer import PdfTemplateRenderer
+
+            return PdfTemplateRenderer(self.settings.templates_dir)
+
+        return self._get("renderer", build)
+
+    @functools.cached_property
+    def documents(self) -> Any:
+        from chalicelib.services.documents import DocumentService
+
+        return DocumentService(
+            self.access,
+            self.registry,
+            self.renderer,
+            self.settings.public_base_url,
+            self.settings.authority_name,
+        )
+
+    @functools.cached_property
+    def verification(self) -> Any:
+        from chalicelib.services.verification import VerificationService
+
+        return VerificationService(self.keyring.verifier, self.store, self.clock)
+
+    @functools.cached_property
+    def unpaid_canceller(self) -> Any:
+        from chalicelib.services.expiry import UnpaidCanceller
+
+        return UnpaidCanceller(self.store, self.clock, self.settings.unpaid_cancel_after)
 
     @functools.cached_property
     def access(self) -> Any:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamodb import items
+from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
     AuditEntry,
@@ -118,13 +119,13 @@ class DynamoDBStore:
         *,
         event: PaymentEventRecord | None = None,
         new_permit: PermitRecord | None = None,
-        changed_permit: tuple[PermitRecord, PermitRecord] | None = None,
+        permit_status: tuple[int, Status, Status] | None = None,
     ) -> None:
         """Write ``after`` only if the stored application is still ``before``.
 
         Optional parts of the same transaction: the dedupe marker of the provider event that
-        caused the change, a new permit (must not exist) or a permit status change (the stored
-        permit must still have the expected status).
+        caused the change, a new permit (must not exist) or a permit status change given as
+        (serial, expected status, new status).
         """
         actions: list[tuple[str, dict[str, Any]]] = []
         if event is not None:
@@ -136,12 +137,21 @@ class DynamoDBStore:
         actions.append(("application", put))
         if new_permit is not None:
             actions.append(("permit", _put(items.permit_item(new_permit), _NEW)))
-        if changed_permit is not None:
-            old, new = changed_permit
-            permit_put = _put(items.permit_item(new), "attribute_exists(PK) AND #status = :s")
-            permit_put["Put"]["ExpressionAttributeNames"] = {"#status": "status"}
-            permit_put["Put"]["ExpressionAttributeValues"] = {":s": {"S": old.status.value}}
-            actions.append(("changed_permit", permit_put))
+        if permit_status is not None:
+            serial, expected, new_status = permit_status
+            update = {
+                "Update": {
+                    "Key": items.permit_key(serial),
+                    "UpdateExpression": "SET #status = :new",
+                    "ConditionExpression": "attribute_exists(PK) AND #status = :expected",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":new": {"S": new_status.value},
+                        ":expected": {"S": expected.value},
+                    },
+                }
+            }
+            actions.append(("permit_status", update))
         actions += _audit_actions(audits)
         self._transact(actions)
 
@@ -154,7 +164,7 @@ class DynamoDBStore:
     def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
         client = self._client
         for _, action in actions:
-            action["Put"]["TableName"] = self._table
+            next(iter(action.values()))["TableName"] = self._table
         try:
             client.transact_write_items(TransactItems=[action for _, action in actions])
         except client.exceptions.TransactionCanceledException as error:
@@ -191,6 +201,6 @@ def _cancellation_error(error: Any, names: list[str]) -> Exception:
         if name == "application":
             current = items.application_from_item(old) if old and "id" in old else None
             return StaleApplicationError(current)
-        if name == "changed_permit":
+        if name == "permit_status":
             return StaleApplicationError(None)
     return StoreUnavailableError("TransactionCanceled:" + ",".join(r.get("Code", "") for r in reasons))

@@ -1,0 +1,96 @@
+"""Use case: the citizen downloads (or reprints) the permit PDF.
+
+One read (the application item carries the permit summary); the values for the template come
+from the form's document mapping, whose placeholders name paths into a small context:
+``data.*`` (the stored form data), ``permit.*`` and ``authority.*``. The renderer is
+deterministic, so a reprint is byte-identical to the first print.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalicelib.domain.dates import format_de
+from chalicelib.domain.errors import ConflictError, PaymentRequiredError
+from chalicelib.domain.forms import FormDefinition
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.records import Application, PermitSummary
+from chalicelib.services.applications import ApplicationAccess
+from chalicelib.services.ports import DocumentRenderer
+
+__all__ = ["DocumentService", "document_context", "fill_fields"]
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\}")
+
+
+def document_context(
+    app_data: dict[str, Any], permit: PermitSummary, verify_url: str, authority: str
+) -> dict[str, Any]:
+    return {
+        "data": app_data,
+        "authority": {"name": authority},
+        "permit": {
+            "number": permit.number,
+            "zone": permit.zone,
+            "plates_lines": "\n".join(permit.plates),
+            "valid_from_de": format_de(permit.valid_from),
+            "valid_until_de": format_de(permit.valid_to),
+            "verify_url": verify_url,
+        },
+    }
+
+
+def _lookup(context: dict[str, Any], path: str) -> str:
+    value: Any = context
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return ""
+        value = value[part]
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return "" if value is None or isinstance(value, dict) else str(value)
+
+
+def fill_fields(form: FormDefinition, context: dict[str, Any]) -> dict[str, str]:
+    """Placeholder name -> text, by substituting ``{path}`` in each mapping template."""
+    return {
+        name: _PLACEHOLDER.sub(lambda m: _lookup(context, m.group(1)), template).strip()
+        for name, template in form.document.fields.items()
+    }
+
+
+class DocumentService:
+    def __init__(
+        self,
+        access: ApplicationAccess,
+        registry: Any,
+        renderer: DocumentRenderer,
+        public_base_url: str,
+        authority: str,
+    ) -> None:
+        self._access = access
+        self._registry = registry
+        self._renderer = renderer
+        self._base = public_base_url
+        self._authority = authority
+
+    def permit_pdf(self, application_id: str, token: str | None) -> tuple[str, bytes]:
+        app = self._access.get(application_id, token)
+        if app.permit is None:
+            raise PaymentRequiredError("the permit is issued once the payment is confirmed")
+        if app.status is not Status.ISSUED:
+            raise ConflictError(f"the permit is {app.status.value.lower()} and cannot be printed")
+        form: FormDefinition = self._registry.get(app.form_id)
+        return self._file_name(app), self.render(form, app.data, app.permit)
+
+    def render(self, form: FormDefinition, data: dict[str, Any], permit: PermitSummary) -> bytes:
+        context = document_context(data, permit, f"{self._base}/v#{permit.token}", self._authority)
+        fields = fill_fields(form, context)
+        qr_content = fields.pop("qr", context["permit"]["verify_url"])
+        return self._renderer.render(form.document.template, fields, qr_content)
+
+    @staticmethod
+    def _file_name(app: Application) -> str:
+        assert app.permit is not None
+        return f"parkausweis-{app.permit.number}.pdf"

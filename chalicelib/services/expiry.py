@@ -1,0 +1,53 @@
+"""Scheduled use case: cancel applications that were never paid.
+
+Runs hourly (``@app.schedule``). It walks the sparse queue index by status and creation day,
+so it reads only unpaid applications, never the whole table. A payment that arrives after the
+cancellation is flagged for staff, not issued (see PaymentService).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.records import AuditEntry
+from chalicelib.services.ports import Clock
+from chalicelib.services.store_errors import StaleApplicationError
+
+__all__ = ["UnpaidCanceller"]
+
+LOOKBACK_DAYS = 30  # older queue days are assumed swept by earlier runs
+
+
+class UnpaidCanceller:
+    def __init__(self, store: Any, clock: Clock, cancel_after: timedelta) -> None:
+        self._store = store
+        self._clock = clock
+        self._cancel_after = cancel_after
+
+    def run(self) -> list[str]:
+        now = self._clock.now()
+        cutoff = now - self._cancel_after
+        cancelled: list[str] = []
+        for status in (Status.SUBMITTED, Status.AWAITING_PAYMENT):
+            for days_back in range(LOOKBACK_DAYS + 1):
+                day = (cutoff - timedelta(days=days_back)).date()
+                for app_id in self._store.queued_application_ids(status.value, day.isoformat()):
+                    if self._cancel(app_id, cutoff, now):
+                        cancelled.append(app_id)
+        return cancelled
+
+    def _cancel(self, app_id: str, cutoff: datetime, now: datetime) -> bool:
+        app = self._store.get_application(app_id)
+        if app is None or app.created_at > cutoff:
+            return False
+        if app.status not in (Status.SUBMITTED, Status.AWAITING_PAYMENT) or app.fee_cents == 0:
+            return False
+        after = app.advance(Status.CANCELLED, now)
+        audit = AuditEntry(app.id, now, "cancelled_unpaid", app.status, Status.CANCELLED, "scheduler")
+        try:
+            self._store.save(app, after, [audit])
+        except StaleApplicationError:
+            return False  # paid or changed meanwhile: leave it to the next run
+        return True

@@ -1,0 +1,156 @@
+"""Use case: a payment provider tells us what happened, as often and in whatever order it likes.
+
+One read of the application, then one transaction that carries the event's dedupe marker, so
+each provider event has its effect exactly once. Duplicate, late and out-of-order events are
+normal: they are acknowledged (2xx) and change nothing, or they flag the application for
+staff. Only a verified ``payment.succeeded`` for the right amount issues a permit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
+from chalicelib.services.issuance import IssuanceService
+from chalicelib.services.ports import Clock, PaymentEvent, PaymentProvider
+from chalicelib.services.store_errors import (
+    DuplicateEventError,
+    PermitSerialTakenError,
+    StaleApplicationError,
+)
+
+__all__ = ["PaymentService", "WebhookOutcome"]
+
+log = logging.getLogger("permit_service.payments")
+EVENT_RETENTION = timedelta(days=90)  # providers retry for up to 3 days; keep ample margin
+_ATTEMPTS = 4
+
+# Flags staff see in their queue; the application keeps its status.
+FLAG_AMOUNT_MISMATCH = "amount_mismatch"
+FLAG_LATE_PAYMENT = "payment_after_cancellation"
+FLAG_SECOND_PAYMENT = "second_payment"
+FLAG_REFUND_BEFORE_PAYMENT = "refund_before_payment"
+FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    """What the endpoint answers: always 2xx once the signature is good."""
+
+    result: str  # issued | revoked | flagged | recorded | duplicate | ignored
+
+    def body(self) -> dict[str, Any]:
+        return {"received": True, "result": self.result}
+
+
+class PaymentService:
+    def __init__(
+        self,
+        store: Any,
+        registry: Any,
+        issuance: IssuanceService,
+        providers: dict[str, PaymentProvider],
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self._issuance = issuance
+        self._providers = providers
+        self._clock = clock
+
+    def handle_webhook(self, provider_name: str, headers: dict[str, str], body: bytes) -> WebhookOutcome:
+        provider = self._providers.get(provider_name)
+        if provider is None:
+            raise NotFoundError("unknown payment provider")
+        event = provider.parse_webhook(headers, body)
+        return self.apply(provider.name, event)
+
+    def apply(self, provider: str, event: PaymentEvent) -> WebhookOutcome:
+        """Apply a verified event; also the entry point for providers that are polled."""
+        for _ in range(_ATTEMPTS):
+            app = self._store.get_application(event.application_id)
+            if app is None:
+                log.info("payment event %s for unknown application ignored", event.event_id)
+                return WebhookOutcome("ignored")
+            try:
+                return self._dispatch(provider, event, app)
+            except DuplicateEventError:
+                return WebhookOutcome("duplicate")
+            except (StaleApplicationError, PermitSerialTakenError):
+                continue  # someone else changed it (often: the same event, concurrently): re-read
+        # Still contended after several tries: let the provider retry later.
+        from chalicelib.services.store_errors import StoreUnavailableError
+
+        raise StoreUnavailableError("application contended; retry")
+
+    def _dispatch(self, provider: str, event: PaymentEvent, app: Application) -> WebhookOutcome:
+        now = self._clock.now()
+        marker = PaymentEventRecord(
+            provider=provider,
+            event_id=event.event_id,
+            application_id=app.id,
+            type=event.type,
+            received_at=now,
+            expires_at=int((now + EVENT_RETENTION).timestamp()),
+        )
+        if event.type == "payment.succeeded":
+            return self._succeeded(event, app, marker, now)
+        if event.type == "payment.refunded":
+            return self._refunded(event, app, marker, now)
+        if event.type == "payment.failed":
+            audit = AuditEntry(app.id, now, "payment_failed", app.status, app.status, provider)
+            self._store.record_event(marker, audit)
+            return WebhookOutcome("recorded")
+        log.info("payment event of unknown type ignored (event %s)", event.event_id)
+        return WebhookOutcome("ignored")
+
+    def _flag(
+        self, app: Application, flag: str, marker: PaymentEventRecord, now: datetime, payment_id: str
+    ) -> WebhookOutcome:
+        flags = app.flags if flag in app.flags else (*app.flags, flag)
+        after = app.with_changes(now, flags=flags)
+        detail = {"flag": flag, "payment_id": payment_id}
+        audit = AuditEntry(app.id, now, "flagged", app.status, app.status, marker.provider, detail)
+        self._store.save(app, after, [audit], event=marker)
+        log.warning("application %s flagged for staff: %s", app.id, flag)
+        return WebhookOutcome("flagged")
+
+    def _succeeded(
+        self, event: PaymentEvent, app: Application, marker: PaymentEventRecord, now: datetime
+    ) -> WebhookOutcome:
+        if app.status is Status.ISSUED and app.payment_id == event.payment_id:
+            return WebhookOutcome("duplicate")  # another event id for the same payment
+        if app.status in (Status.ISSUED, Status.EXPIRED, Status.SUPERSEDED):
+            return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, event.payment_id)
+        if app.status is Status.CANCELLED:
+            return self._flag(app, FLAG_LATE_PAYMENT, marker, now, event.payment_id)
+        if app.status is Status.REVOKED:
+            return self._flag(app, FLAG_PAYMENT_AFTER_REVOCATION, marker, now, event.payment_id)
+        if (event.amount_cents, event.currency) != (app.fee_cents, app.currency):
+            return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, event.payment_id)
+        if f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}" in app.flags:
+            return self._flag(app, FLAG_LATE_PAYMENT, marker, now, event.payment_id)
+        form = self._registry.get(app.form_id)
+        new = self._issuance.build(form, app, actor=marker.provider, payment_id=event.payment_id, now=now)
+        self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        return WebhookOutcome("issued")
+
+    def _refunded(
+        self, event: PaymentEvent, app: Application, marker: PaymentEventRecord, now: datetime
+    ) -> WebhookOutcome:
+        if app.status is Status.ISSUED and app.payment_id == event.payment_id and app.permit:
+            after = app.advance(Status.REVOKED, now)
+            detail = {"reason": "refunded", "payment_id": event.payment_id}
+            audit = AuditEntry(app.id, now, "revoked", app.status, Status.REVOKED, marker.provider, detail)
+            permit_status = (app.permit.serial, Status.ISSUED, Status.REVOKED)
+            self._store.save(app, after, [audit], event=marker, permit_status=permit_status)
+            return WebhookOutcome("revoked")
+        # Refund before (or without) the success event: remember it, so a late success for
+        # this payment does not issue a permit that was already paid back.
+        flag = f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}"
+        return self._flag(app, flag, marker, now, event.payment_id)
