@@ -267,3 +267,39 @@ def sandbox_cancel(session: str) -> Response:
     if isinstance(opened, Response):
         return opened
     return Response(body="", status_code=303, headers={"Location": opened.return_url})
+
+
+# -- staff --------------------------------------------------------------------------------
+
+
+def _staff_actor() -> str:
+    from chalicelib.services.staff import authenticate_staff
+
+    return authenticate_staff(_header("authorization"), container().settings.staff_token_hashes)
+
+
+@app.route("/api/staff/queue/{status}/{day}", methods=["GET"])
+@guarded
+def staff_queue(status: str, day: str) -> Response:
+    _staff_actor()
+    return _json({"applications": container().staff.queue(status, day)})
+
+
+@app.route("/api/staff/applications/{application_id}", methods=["GET"])
+@guarded
+def staff_application(application_id: str) -> Response:
+    _staff_actor()
+    return _json(container().staff.application(application_id))
+
+
+@app.route("/api/staff/applications/{application_id}/revoke", methods=["POST"])
+@guarded
+def staff_revoke(application_id: str) -> Response:
+    from chalicelib.web.problems import ClientError
+
+    actor = _staff_actor()
+    body = parse_json_body(app.current_request.raw_body, max_bytes=4096)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str) or not 3 <= len(reason) <= 500:
+        raise ClientError(422, "validation-failed", "reason (3-500 characters) required", "reason must be a string of 3-500 characters", pointer="/reason")
+    return _json(container().staff.revoke(application_id, actor, reason))

@@ -196,3 +196,9 @@ class Container:
         from chalicelib.services.applications import ApplicationAccess
 
         return ApplicationAccess(self.store)
+
+    @functools.cached_property
+    def staff(self) -> Any:
+        from chalicelib.services.staff import StaffService
+
+        return StaffService(self.store, self.clock)
