@@ -104,7 +104,7 @@ class PaymentService:
             return self._refunded(event, app, marker, now)
         if event.type == "payment.failed":
             audit = AuditEntry(app.id, now, "payment_failed", app.status, app.status, provider)
-            self._store.record_event(marker, audit)
+            self._store.record_event(marker, audit, app.version)
             return WebhookOutcome("recorded")
         log.info("payment event of unknown type ignored (event %s)", event.event_id)
         return WebhookOutcome("ignored")

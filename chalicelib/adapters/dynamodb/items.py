@@ -215,7 +215,7 @@ def audit_item(entry: AuditEntry, sequence: int) -> Item:
     """Sort key: time, then a per-transaction sequence, so two entries in one write differ."""
     item: Item = {
         "PK": _s(f"APP#{entry.application_id}"),
-        "SK": _s(f"AUDIT#{entry.at.isoformat()}#{sequence:02d}#{entry.event}"),
+        "SK": _s(f"AUDIT#{entry.at.isoformat()}#{sequence:06d}#{entry.event}"),
         "type": _s("audit"),
         "event": _s(entry.event),
         "at": _s(entry.at.isoformat()),

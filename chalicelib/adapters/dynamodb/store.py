@@ -108,7 +108,7 @@ class DynamoDBStore:
         actions.append(("application", _put(items.application_item(app), _NEW)))
         if permit is not None:
             actions.append(("permit", _put(items.permit_item(permit), _NEW)))
-        actions += _audit_actions(audits)
+        actions += _audit_actions(audits, app.version)
         self._transact(actions)
 
     def save(
@@ -152,13 +152,13 @@ class DynamoDBStore:
                 }
             }
             actions.append(("permit_status", update))
-        actions += _audit_actions(audits)
+        actions += _audit_actions(audits, after.version)
         self._transact(actions)
 
-    def record_event(self, event: PaymentEventRecord, audit: AuditEntry) -> None:
+    def record_event(self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0) -> None:
         """Remember an event that changes nothing (failed payment, unknown type), with audit."""
         self._transact(
-            [("event", _put(items.event_item(event), _NEW)), *_audit_actions([audit])]
+            [("event", _put(items.event_item(event), _NEW)), *_audit_actions([audit], app_version)]
         )
 
     def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
@@ -178,8 +178,14 @@ def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:
     return {"Put": {"Item": item, "ConditionExpression": condition}}
 
 
-def _audit_actions(audits: Sequence[AuditEntry]) -> list[tuple[str, dict[str, Any]]]:
-    return [("audit", _put(items.audit_item(entry, seq), _NEW)) for seq, entry in enumerate(audits)]
+def _audit_actions(
+    audits: Sequence[AuditEntry], app_version: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Audit puts ordered by the application version they belong to, then by position."""
+    return [
+        ("audit", _put(items.audit_item(entry, app_version * 10 + seq), _NEW))
+        for seq, entry in enumerate(audits)
+    ]
 
 
 def _code(error: Any) -> str:
