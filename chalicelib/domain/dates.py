@@ -12,7 +12,13 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def berlin_today(now: datetime) -> date:
-    """The calendar day in Berlin at ``now`` (aware); a permit bought at 00:30 CET is today's."""
+    """The calendar day in Berlin at ``now`` (aware); a permit bought at 00:30 CET is today's.
+
+    A naive ``now`` is refused: ``astimezone`` would read it in the host's zone, so the same
+    code would see another day on a laptop in Berlin than in Lambda (UTC).
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("berlin_today needs a timezone-aware datetime")
     return now.astimezone(BERLIN).date()
 
 
@@ -25,8 +31,19 @@ def add_months(start: date, months: int) -> date:
 
 
 def validity_end(start: date, months: int) -> date:
-    """Last valid day (inclusive): 12 months from 21 Nov 2026 ends on 20 Nov 2027."""
-    return add_months(start, months) - timedelta(days=1)
+    """Last valid day (inclusive): 12 months from 21 Nov 2026 ends on 20 Nov 2027.
+
+    The period ends the day before the matching day ``months`` later; when the last month
+    has no matching day (31 Jan + 1 month), it ends with that month's last day, as BGB
+    § 188 (3) has it: 31 Jan + 1 month ends on 28 Feb, 29 Feb 2028 + 12 months on 28 Feb
+    2029. (Clamping first and then subtracting a day would end both a day early.)
+    """
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    last_day_of_month = _calendar.monthrange(year, month)[1]
+    if start.day > last_day_of_month:
+        return date(year, month, last_day_of_month)
+    return date(year, month, start.day) - timedelta(days=1)
 
 
 def format_de(day: date) -> str:

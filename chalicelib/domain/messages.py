@@ -35,7 +35,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The start date cannot be in the past (earliest {earliest}).",
     ),
     "start_date_too_far": (
-        "Das Startdatum darf höchstens {months} Monate in der Zukunft liegen (spätestens {latest}).",
+        "Das Startdatum darf höchstens {months} Monate in der Zukunft liegen"
+        " (spätestens {latest}).",
         "The start date can be at most {months} months ahead (latest {latest}).",
     ),
     "plates_require_company_car": (
@@ -53,20 +54,34 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _weight(params: list[str]) -> float | None:
+    """The q-value among a range's parameters: 1.0 if absent, None if unreadable or out of 0..1."""
+    for param in params:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                return None
+            return q if 0.0 <= q <= 1.0 else None  # also refuses nan and inf
+    return 1.0
+
+
 def pick_language(accept_language: str | None) -> str:
-    """German unless the client prefers English; q-values honoured, anything else ignored."""
+    """German unless the client prefers English; q-values honoured, anything else ignored.
+
+    Only the primary subtag counts (``en-GB`` is English, ``eng`` and ``enm`` are not), and
+    ``q=0`` means "not acceptable" (RFC 9110, section 12.4.2), so it never selects a language.
+    """
     if not accept_language:
         return "de"
-    best_lang, best_q = "de", -1.0
+    best_lang, best_q = "de", 0.0
     for part in accept_language.split(",")[:20]:
-        lang, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                continue
-        primary = lang.strip().lower()[:2]
+        tag, *params = part.split(";")
+        q = _weight(params)
+        if q is None or q <= 0.0:
+            continue
+        primary = tag.strip().lower().replace("_", "-").split("-")[0]
         if primary in ("de", "en") and q > best_q:
             best_lang, best_q = primary, q
     return best_lang

@@ -13,8 +13,9 @@ import re
 __all__ = ["PLATE_PATTERN", "normalise_plate"]
 
 # District 1-3 letters (umlauts occur: LÖ, MÜ, DÜW), 1-2 recognition letters, 1-4 digits
-# without a leading zero, optional E (electric) or H (historic) suffix.
-PLATE_PATTERN = re.compile(r"^[A-ZÄÖÜ]{1,3}[A-Z]{1,2}[1-9][0-9]{0,3}[EH]?$")
+# without a leading zero, optional E (electric) or H (historic) suffix. `\Z`, not `$`: in
+# Python `$` also matches before a trailing newline, so "DNAB123\n" would pass.
+PLATE_PATTERN = re.compile(r"^[A-ZÄÖÜ]{1,3}[A-Z]{1,2}[1-9][0-9]{0,3}[EH]?\Z")
 _SEPARATORS = re.compile(r"[\s-]+")
 
 

@@ -168,7 +168,9 @@ class FormRegistry:
                 raise FormDefinitionError(path, _error_pointer(error), error.message) from error
             form = FormDefinition.from_schema(schema)
             if path.stem != form.id:
-                raise FormDefinitionError(path, "/x-service/id", f"id must match file name {path.stem!r}")
+                raise FormDefinitionError(
+                    path, "/x-service/id", f"id must match file name {path.stem!r}"
+                )
             self._check_pointers(path, schema)
             self._check_examples(path, form)
             forms[form.id] = form

@@ -1,0 +1,159 @@
+"""The rules a JSON Schema cannot say, on the real resident parking form.
+
+Each rule is pinned at its boundaries (today, today + 3 months, the day after) and with
+inputs the schema already refused, which the rules must skip rather than crash on or report
+twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from chalicelib.config import APP_ROOT
+from chalicelib.domain.errors import FieldError
+from chalicelib.domain.forms import FormDefinition
+from chalicelib.domain.rules import apply_rules, normalise_document
+
+SCHEMA = json.loads((APP_ROOT / "schemas" / "resident-parking-permit.json").read_text("utf-8"))
+FORM = FormDefinition.from_schema(SCHEMA)
+TODAY = date(2026, 11, 21)
+
+
+def _doc(**changes: Any) -> dict[str, Any]:
+    """The first example with ``vehicle``/``start_date`` etc. replaced."""
+    document = copy.deepcopy(SCHEMA["examples"][0])
+    document.update(changes)
+    return document
+
+
+def _vehicle(plates: list[Any], relation: str = "holder", **extra: Any) -> dict[str, Any]:
+    return {"plates": plates, "relation": relation, **extra}
+
+
+def test_the_examples_break_no_rule() -> None:
+    for example in SCHEMA["examples"]:
+        assert apply_rules(FORM, copy.deepcopy(example), TODAY) == []
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["2026-11-21", "2026-11-22", "2027-01-31", "2027-02-21"],  # today .. today + 3 months
+)
+def test_start_dates_inside_the_window_pass(start: str) -> None:
+    assert apply_rules(FORM, _doc(start_date=start), TODAY) == []
+
+
+@pytest.mark.parametrize("start", ["2026-11-20", "2025-11-21", "1970-01-01"])
+def test_a_start_date_in_the_past_is_refused(start: str) -> None:
+    assert apply_rules(FORM, _doc(start_date=start), TODAY) == [
+        FieldError("/start_date", "start_date_in_past", {"earliest": "21.11.2026"})
+    ]
+
+
+@pytest.mark.parametrize("start", ["2027-02-22", "2027-11-21", "9999-12-31"])
+def test_a_start_date_more_than_three_months_ahead_is_refused(start: str) -> None:
+    assert apply_rules(FORM, _doc(start_date=start), TODAY) == [
+        FieldError("/start_date", "start_date_too_far", {"months": 3, "latest": "21.02.2027"})
+    ]
+
+
+def test_the_window_clamps_at_month_end() -> None:
+    """30 Nov + 3 months is 28 Feb (there is no 30 Feb), and 1 Mar is too far."""
+    today = date(2026, 11, 30)
+    assert apply_rules(FORM, _doc(start_date="2027-02-28"), today) == []
+    assert apply_rules(FORM, _doc(start_date="2027-03-01"), today) == [
+        FieldError("/start_date", "start_date_too_far", {"months": 3, "latest": "28.02.2027"})
+    ]
+
+
+@pytest.mark.parametrize("start", ["2026-02-30", "tomorrow", "", 20261121, None, ["2026-11-21"]])
+def test_start_dates_the_schema_refuses_are_left_to_the_schema(start: object) -> None:
+    assert apply_rules(FORM, _doc(start_date=start), TODAY) == []
+
+
+def test_an_omitted_start_date_is_not_a_rule_error() -> None:
+    document = _doc()
+    assert "start_date" not in document
+    assert apply_rules(FORM, document, TODAY) == []
+
+
+def test_two_plates_need_a_company_car() -> None:
+    document = _doc(vehicle=_vehicle(["DN-AB 1", "DN-AB 2"], "holder"))
+    assert apply_rules(FORM, document, TODAY) == [
+        FieldError("/vehicle/plates", "plates_require_company_car")
+    ]
+
+
+@pytest.mark.parametrize("relation", ["leased", "rented"])
+def test_two_plates_are_refused_for_every_relation_but_company_car(relation: str) -> None:
+    document = _doc(vehicle=_vehicle(["DN-AB 1", "DN-AB 2"], relation, holder_confirmation=True))
+    assert apply_rules(FORM, document, TODAY) == [
+        FieldError("/vehicle/plates", "plates_require_company_car")
+    ]
+
+
+def test_four_plates_for_a_company_car_pass() -> None:
+    plates = ["DN-AB 1", "DN-AB 2", "DN-AB 3", "DN-AB 4"]
+    document = _doc(vehicle=_vehicle(plates, "company_car", holder_confirmation=True))
+    assert apply_rules(FORM, document, TODAY) == []
+
+
+def test_duplicates_are_found_after_normalisation() -> None:
+    plates = ["DN-AB 123", "dn ab 123", "DNAB123", "DN-AB 124"]
+    document = _doc(vehicle=_vehicle(plates, "company_car", holder_confirmation=True))
+    assert apply_rules(FORM, document, TODAY) == [
+        FieldError("/vehicle/plates/1", "duplicate_plate"),
+        FieldError("/vehicle/plates/2", "duplicate_plate"),
+    ]
+
+
+@pytest.mark.parametrize("plate", ["DN-AB 0123", "DN", "DNABCD 1", "DN-AB 12345"])
+def test_plates_that_are_not_german_plates_are_refused(plate: str) -> None:
+    document = _doc(vehicle=_vehicle([plate]))
+    assert apply_rules(FORM, document, TODAY) == [FieldError("/vehicle/plates/0", "plate_format")]
+
+
+@pytest.mark.parametrize(
+    "vehicle",
+    [
+        "DN-AB 123",
+        None,
+        {"plates": "DN-AB 123", "relation": "holder"},
+        {"plates": [42, None], "relation": "company_car"},
+        {"relation": "holder"},
+        {},
+    ],
+)
+def test_mistyped_vehicles_are_left_to_the_schema(vehicle: object) -> None:
+    assert apply_rules(FORM, _doc(vehicle=vehicle), TODAY) == []
+
+
+def test_a_missing_relation_does_not_invent_a_company_car_error() -> None:
+    document = _doc(vehicle={"plates": ["DN-AB 1", "DN-AB 2"]})
+    assert apply_rules(FORM, document, TODAY) == []
+
+
+def test_forms_without_the_rule_set_get_no_rule_errors() -> None:
+    schema = copy.deepcopy(SCHEMA)
+    del schema["x-service"]["rules"]
+    form = FormDefinition.from_schema(schema)
+    assert apply_rules(form, _doc(start_date="1970-01-01"), TODAY) == []
+
+
+def test_normalise_document_canonicalises_plates_in_place() -> None:
+    document = _doc(vehicle=_vehicle(["dn ab 123", "DN-XY 42e", 7], "company_car"))
+    result = normalise_document(FORM, document)
+    assert result is document
+    assert document["vehicle"]["plates"] == ["DNAB123", "DNXY42E", 7]
+    assert document["vehicle"]["relation"] == "company_car"
+
+
+@pytest.mark.parametrize("vehicle", [None, "x", {"relation": "holder"}, {"plates": "dn ab 1"}])
+def test_normalise_document_leaves_other_shapes_alone(vehicle: object) -> None:
+    document = _doc(vehicle=copy.deepcopy(vehicle))
+    assert normalise_document(FORM, document)["vehicle"] == vehicle
