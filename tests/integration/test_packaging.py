@@ -1,0 +1,63 @@
+"""`make package`: the zip carries the forms and templates and nothing for tests or dev.
+
+Builds for real with `chalice package` and the merge template (downloads Linux wheels from the
+package registry, ~40 s), then `cfn-lint` checks the template (package() fails otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scripts.package import package
+
+    return package("prod", tmp_path_factory.mktemp("package") / "out", lint=True)
+
+
+def test_zip_contains_forms_and_templates(packaged: Path) -> None:
+    names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
+    for schema in (REPO_ROOT / "schemas").rglob("*.json"):
+        assert str(schema.relative_to(REPO_ROOT)) in names
+    for template in (REPO_ROOT / "pdf_templates").rglob("*"):
+        if template.is_file():
+            assert str(template.relative_to(REPO_ROOT)) in names
+    assert "app.py" in names
+    assert "chalicelib/web/static/verify.html" in names
+
+
+def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:
+    names = zipfile.ZipFile(packaged / "deployment.zip").namelist()
+    top_level = {name.split("/", 1)[0] for name in names}
+    forbidden = {"moto", "pytest", "_pytest", "tests", "cfnlint", "hypothesis", "mypy", "ruff", "boto3", "botocore", "scripts", "bench"}
+    assert top_level.isdisjoint(forbidden), sorted(top_level & forbidden)
+
+
+def test_zip_is_under_15_mb(packaged: Path) -> None:
+    assert (packaged / "deployment.zip").stat().st_size <= 15 * 1024 * 1024
+
+
+def test_template_scopes_role_to_the_table_and_wires_environment(packaged: Path) -> None:
+    template = json.loads((packaged / "sam.json").read_text())
+    resources = template["Resources"]
+    assert resources["PermitTable"]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert resources["PermitTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
+    roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    assert roles
+    for role in roles:
+        for policy in role["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if any(a.startswith("dynamodb:") for a in statement["Action"]):
+                    assert statement["Resource"] != "*"
+                    assert "PermitTable" in json.dumps(statement["Resource"])
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    for function in functions:
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["PERMIT_TABLE_NAME"] == {"Ref": "PermitTable"}
