@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.config import Settings
 from chalicelib.domain.errors import NotFoundError
@@ -26,20 +26,31 @@ _container: Container | None = None
 
 def container() -> Container:
     """The process-wide Container, built from the environment on first use."""
-    global _container  # noqa: PLW0603 - one composition root per process, replaceable in tests
+    global _container
     if _container is None:
         _container = Container(Settings.from_env())
     return _container
 
 
 def set_container(new: Container | None) -> None:
-    global _container  # noqa: PLW0603
+    global _container
     _container = new
 
 
 def _accept_language() -> str | None:
     request = app.current_request
     return request.headers.get("accept-language") if request is not None else None
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None, "only called inside a route"
+    return request
+
+
+def _raw_body() -> bytes:
+    raw = _request().raw_body
+    return raw.encode("utf-8") if isinstance(raw, str) else (raw or b"")
 
 
 guarded = problem_responses(_accept_language)
@@ -49,12 +60,16 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return Response(
         body=json.dumps(body, ensure_ascii=False),
         status_code=status,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
+        headers={
+            "Content-Type": "application/json",
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
     )
 
 
 def _header(name: str) -> str | None:
-    value: str | None = app.current_request.headers.get(name)
+    value: str | None = _request().headers.get(name)
     return value
 
 
@@ -85,7 +100,7 @@ def submit_application(form_id: str) -> Response:
     c = container()
     if c.registry.get(form_id) is None:
         raise NotFoundError("unknown form")
-    data = parse_json_body(app.current_request.raw_body)
+    data = parse_json_body(_raw_body())
     key = _header("idempotency-key")
     result = c.submissions.submit(form_id, data, key)
     headers = {"Location": f"/api/applications/{result.body['id']}"}
@@ -121,7 +136,7 @@ def start_checkout(application_id: str) -> Response:
 def permit_pdf(application_id: str) -> Response:
     from chalicelib.services.applications import bearer_token
 
-    query = app.current_request.query_params or {}
+    query: dict[str, str] = _request().query_params or {}
     token = bearer_token(_header("authorization")) or query.get("access_token")
     file_name, pdf = container().documents.permit_pdf(application_id, token)
     return Response(
@@ -150,10 +165,10 @@ _WEBHOOK_MAX_BYTES = 64 * 1024
 def payment_webhook(provider: str) -> Response:
     from chalicelib.web.problems import ClientError
 
-    raw = app.current_request.raw_body or b""
+    raw = _raw_body()
     if len(raw) > _WEBHOOK_MAX_BYTES:
         raise ClientError(413, "body-too-large", "Body too large")
-    headers = {name.lower(): value for name, value in app.current_request.headers.items()}
+    headers = {name.lower(): value for name, value in _request().headers.items()}
     outcome = container().payments.handle_webhook(provider, headers, raw)
     return _json(outcome.body())
 
@@ -166,10 +181,16 @@ def payment_webhook(provider: str) -> Response:
 def verify_permit() -> Response:
     from chalicelib.web.problems import ClientError
 
-    body = parse_json_body(app.current_request.raw_body, max_bytes=4096)
+    body = parse_json_body(_raw_body(), max_bytes=4096)
     token = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token, str):
-        raise ClientError(422, "validation-failed", "token (string) required", "token must be a string", pointer="/token")
+        raise ClientError(
+            422,
+            "validation-failed",
+            "token (string) required",
+            "token must be a string",
+            pointer="/token",
+        )
     return _json(container().verification.verify(token.strip()))
 
 
@@ -298,8 +319,14 @@ def staff_revoke(application_id: str) -> Response:
     from chalicelib.web.problems import ClientError
 
     actor = _staff_actor()
-    body = parse_json_body(app.current_request.raw_body, max_bytes=4096)
+    body = parse_json_body(_raw_body(), max_bytes=4096)
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not 3 <= len(reason) <= 500:
-        raise ClientError(422, "validation-failed", "reason (3-500 characters) required", "reason must be a string of 3-500 characters", pointer="/reason")
+        raise ClientError(
+            422,
+            "validation-failed",
+            "reason (3-500 characters) required",
+            "reason must be a string of 3-500 characters",
+            pointer="/reason",
+        )
     return _json(container().staff.revoke(application_id, actor, reason))

@@ -78,7 +78,9 @@ class Settings:
             staff_token_hashes=_csv(env.get("PERMIT_STAFF_TOKEN_SHA256", "")),
             signing_backend=env.get("PERMIT_SIGNING_BACKEND", "local"),
             signing_key_id=int(env.get("PERMIT_SIGNING_KEY_ID", "1")),
-            local_key_path=Path(env.get("PERMIT_LOCAL_KEY_PATH", str(APP_ROOT / ".local" / "signing-key.pem"))),
+            local_key_path=Path(
+                env.get("PERMIT_LOCAL_KEY_PATH", str(APP_ROOT / ".local" / "signing-key.pem"))
+            ),
             kms_key_id=env.get("PERMIT_KMS_KEY_ID", ""),
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),

@@ -61,14 +61,19 @@ def package(stage: str = "prod", out: Path = BUILD / "package", lint: bool = Tru
         cwd=source,
         check=True,
         # chalice needs a region to name ARNs in the template; nothing is called in AWS.
-        env={**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")},
+        env={
+            **os.environ,
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
+        },
     )
     if lint:
         cfn_lint = Path(sys.executable).parent / "cfn-lint"
         # E2533: AWS deprecated the python3.11 Lambda runtime on 2026-06-30 (creation disabled
         # 2026-07-31). The project's stack is pinned to 3.11; moving to 3.12+ is an open
         # decision recorded in docs/decisions.md. Every other check stays on.
-        subprocess.run([str(cfn_lint), "--ignore-checks", "E2533", "--", str(out / "sam.json")], check=True)
+        subprocess.run(
+            [str(cfn_lint), "--ignore-checks", "E2533", "--", str(out / "sam.json")], check=True
+        )
     return out
 
 
@@ -78,7 +83,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=BUILD / "package")
     args = parser.parse_args()
     out = package(args.stage, args.out)
-    print(f"packaged into {out}: sam.json + deployment.zip ({(out / 'deployment.zip').stat().st_size} bytes)")
+    print(
+        f"packaged into {out}: sam.json + deployment.zip ({(out / 'deployment.zip').stat().st_size} bytes)"
+    )
     return 0
 
 

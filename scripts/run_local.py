@@ -22,7 +22,7 @@ PORT = int(os.environ.get("PERMIT_LOCAL_PORT", "8000"))
 LOCAL_DIR = APP_ROOT / ".local"
 TABLE_NAME = "permits-local"
 # Local-only sandbox webhook secret, documented in the README. Never used in another stage.
-LOCAL_WEBHOOK_SECRET = "whsec_bG9jYWwtc2FuZGJveC1zZWNyZXQtbm90LWZvci1wcm9kdWN0aW9u"  # noqa: S105
+LOCAL_WEBHOOK_SECRET = "whsec_bG9jYWwtc2FuZGJveC1zZWNyZXQtbm90LWZvci1wcm9kdWN0aW9u"
 
 
 def _local_secret(name: str, nbytes: int = 32) -> str:
@@ -94,7 +94,17 @@ def main() -> int:
     print(f"permit-service on http://{HOST}:{PORT}  (Ctrl-C stops)")
     print(f"staff token (local only): {(LOCAL_DIR / 'staff-token').read_text().strip()}")
     chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "local", "--host", HOST, "--port", str(PORT), "--stage", "local", "--no-autoreload"]
+    command = [
+        str(chalice),
+        "local",
+        "--host",
+        HOST,
+        "--port",
+        str(PORT),
+        "--stage",
+        "local",
+        "--no-autoreload",
+    ]
     child = subprocess.Popen(command, cwd=APP_ROOT, env=env)
     try:
         return child.wait()

@@ -56,8 +56,8 @@ def _aws_test_environment() -> Iterator[None]:
     if not os.environ.get("PERMIT_TEST_DYNAMODB_ENDPOINT"):
         os.environ.update(
             AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's dummy credentials
-            AWS_SESSION_TOKEN="testing",  # noqa: S105
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_SESSION_TOKEN="testing",
         )
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
     yield

@@ -4,10 +4,16 @@ One read and one conditional write. The provider's checkout is requested with a 
 of the application id and version, so if our write fails after the provider answered, the
 citizen's retry asks the provider for the same checkout again instead of a second one.
 The browser's return from the checkout changes nothing; only the webhook does.
+
+An open checkout is handed out again while it is younger than ``reuse_for``; after that a
+fresh one replaces it (same status, next version), because provider checkout pages expire
+(the sandbox's and Stripe's after 24 hours) while the application stays payable until the
+unpaid-cancellation job runs (48 hours).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain.errors import ConflictError
@@ -17,7 +23,11 @@ from chalicelib.services.applications import ApplicationAccess
 from chalicelib.services.ports import CheckoutRequest, Clock, PaymentProvider
 from chalicelib.services.store_errors import StaleApplicationError
 
-__all__ = ["CheckoutService"]
+__all__ = ["CHECKOUT_REUSE", "CheckoutService"]
+
+#: Reuse an open checkout for this long: under the providers' 24-hour page lifetime, leaving
+#: the citizen at least an hour on the page.
+CHECKOUT_REUSE = timedelta(hours=23)
 
 
 class CheckoutService:
@@ -29,6 +39,7 @@ class CheckoutService:
         provider: PaymentProvider,
         clock: Clock,
         public_base_url: str,
+        reuse_for: timedelta = CHECKOUT_REUSE,
     ) -> None:
         self._access = access
         self._store = store
@@ -36,13 +47,15 @@ class CheckoutService:
         self._provider = provider
         self._clock = clock
         self._base = public_base_url
+        self._reuse_for = reuse_for
 
     def start(self, application_id: str, token: str | None) -> str:
         app = self._access.get(application_id, token)
         for _ in range(3):
             if app.status is Status.AWAITING_PAYMENT and app.checkout is not None:
-                return app.checkout.checkout_url  # one open checkout per application
-            if app.status is not Status.SUBMITTED:
+                if self._clock.now() - app.checkout.created_at < self._reuse_for:
+                    return app.checkout.checkout_url  # one open checkout per application
+            elif app.status is not Status.SUBMITTED:
                 raise ConflictError(f"application is {app.status.value}; nothing to pay")
             if app.fee_cents == 0:
                 raise ConflictError("this service is free")
@@ -72,7 +85,13 @@ class CheckoutService:
         except TypeError:  # providers without idempotent checkout creation
             checkout = create(request)
         info = CheckoutInfo(self._provider.name, checkout.checkout_id, checkout.checkout_url, now)
-        after = app.advance(Status.AWAITING_PAYMENT, now, checkout=info)
+        if app.status is Status.SUBMITTED:
+            after = app.advance(Status.AWAITING_PAYMENT, now, checkout=info)
+        else:  # replacing an expired checkout: same status, next version
+            after = app.with_changes(now, checkout=info)
+        detail = {"provider": self._provider.name, "checkout_id": checkout.checkout_id}
+        if app.checkout is not None:
+            detail["replaces"] = app.checkout.checkout_id
         audit = AuditEntry(
             app.id,
             now,
@@ -80,7 +99,7 @@ class CheckoutService:
             app.status,
             Status.AWAITING_PAYMENT,
             "citizen",
-            {"provider": self._provider.name, "checkout_id": checkout.checkout_id},
+            detail,
         )
         self._store.save(app, after, [audit])
-        return checkout.checkout_url
+        return str(checkout.checkout_url)

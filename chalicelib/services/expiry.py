@@ -1,7 +1,8 @@
 """Scheduled use case: cancel applications that were never paid.
 
 Runs hourly (``@app.schedule``). It walks the sparse queue index by status and creation day,
-so it reads only unpaid applications, never the whole table. A payment that arrives after the
+so it reads only unpaid applications, never the whole table, and it follows every page of a
+day's queue (a busy day holds more applications than one query page). A payment that arrives after the
 cancellation is flagged for staff, not issued (see PaymentService).
 """
 
@@ -21,10 +22,13 @@ LOOKBACK_DAYS = 30  # older queue days are assumed swept by earlier runs
 
 
 class UnpaidCanceller:
-    def __init__(self, store: Any, clock: Clock, cancel_after: timedelta) -> None:
+    def __init__(
+        self, store: Any, clock: Clock, cancel_after: timedelta, page_size: int = 100
+    ) -> None:
         self._store = store
         self._clock = clock
         self._cancel_after = cancel_after
+        self._page_size = page_size
 
     def run(self) -> list[str]:
         now = self._clock.now()
@@ -33,7 +37,10 @@ class UnpaidCanceller:
         for status in (Status.SUBMITTED, Status.AWAITING_PAYMENT):
             for days_back in range(LOOKBACK_DAYS + 1):
                 day = (cutoff - timedelta(days=days_back)).date()
-                for app_id in self._store.queued_application_ids(status.value, day.isoformat()):
+                queue = self._store.all_queued_application_ids(
+                    status.value, day.isoformat(), self._page_size
+                )
+                for app_id in queue:
                     if self._cancel(app_id, cutoff, now):
                         cancelled.append(app_id)
         return cancelled
@@ -45,7 +52,9 @@ class UnpaidCanceller:
         if app.status not in (Status.SUBMITTED, Status.AWAITING_PAYMENT) or app.fee_cents == 0:
             return False
         after = app.advance(Status.CANCELLED, now)
-        audit = AuditEntry(app.id, now, "cancelled_unpaid", app.status, Status.CANCELLED, "scheduler")
+        audit = AuditEntry(
+            app.id, now, "cancelled_unpaid", app.status, Status.CANCELLED, "scheduler"
+        )
         try:
             self._store.save(app, after, [audit])
         except StaleApplicationError:

@@ -63,7 +63,9 @@ class PaymentService:
         self._providers = providers
         self._clock = clock
 
-    def handle_webhook(self, provider_name: str, headers: dict[str, str], body: bytes) -> WebhookOutcome:
+    def handle_webhook(
+        self, provider_name: str, headers: dict[str, str], body: bytes
+    ) -> WebhookOutcome:
         provider = self._providers.get(provider_name)
         if provider is None:
             raise NotFoundError("unknown payment provider")
@@ -110,7 +112,12 @@ class PaymentService:
         return WebhookOutcome("ignored")
 
     def _flag(
-        self, app: Application, flag: str, marker: PaymentEventRecord, now: datetime, payment_id: str
+        self,
+        app: Application,
+        flag: str,
+        marker: PaymentEventRecord,
+        now: datetime,
+        payment_id: str,
     ) -> WebhookOutcome:
         flags = app.flags if flag in app.flags else (*app.flags, flag)
         after = app.with_changes(now, flags=flags)
@@ -136,7 +143,9 @@ class PaymentService:
         if f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}" in app.flags:
             return self._flag(app, FLAG_LATE_PAYMENT, marker, now, event.payment_id)
         form = self._registry.get(app.form_id)
-        new = self._issuance.build(form, app, actor=marker.provider, payment_id=event.payment_id, now=now)
+        new = self._issuance.build(
+            form, app, actor=marker.provider, payment_id=event.payment_id, now=now
+        )
         self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
         return WebhookOutcome("issued")
 
@@ -146,10 +155,21 @@ class PaymentService:
         if app.status is Status.ISSUED and app.payment_id == event.payment_id and app.permit:
             after = app.advance(Status.REVOKED, now)
             detail = {"reason": "refunded", "payment_id": event.payment_id}
-            audit = AuditEntry(app.id, now, "revoked", app.status, Status.REVOKED, marker.provider, detail)
+            audit = AuditEntry(
+                app.id, now, "revoked", app.status, Status.REVOKED, marker.provider, detail
+            )
             permit_status = (app.permit.serial, Status.ISSUED, Status.REVOKED)
             self._store.save(app, after, [audit], event=marker, permit_status=permit_status)
             return WebhookOutcome("revoked")
+        if app.status is Status.REVOKED and app.payment_id == event.payment_id:
+            # A further refund event for the payment that was already refunded (a partial
+            # refund in two parts, say): the permit is revoked; record it, flag nothing.
+            detail = {"reason": "refunded", "payment_id": event.payment_id}
+            audit = AuditEntry(
+                app.id, now, "refund_recorded", app.status, app.status, marker.provider, detail
+            )
+            self._store.record_event(marker, audit, app.version)
+            return WebhookOutcome("recorded")
         # Refund before (or without) the success event: remember it, so a late success for
         # this payment does not issue a permit that was already paid back.
         flag = f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}"

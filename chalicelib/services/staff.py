@@ -88,12 +88,20 @@ class StaffService:
             raise ConflictError(f"only issued permits can be revoked (status {app.status.value})")
         now = self._clock.now()
         after = app.advance(Status.REVOKED, now)
-        audit = AuditEntry(app.id, now, "revoked", app.status, Status.REVOKED, actor, {"reason": reason})
-        self._store.save(app, after, [audit], permit_status=(app.permit.serial, Status.ISSUED, Status.REVOKED))
+        audit = AuditEntry(
+            app.id, now, "revoked", app.status, Status.REVOKED, actor, {"reason": reason}
+        )
+        self._store.save(
+            app, after, [audit], permit_status=(app.permit.serial, Status.ISSUED, Status.REVOKED)
+        )
         return _summary(after)
 
     def _get(self, application_id: str) -> Application:
-        app = self._store.get_application(application_id) if APPLICATION_ID_PATTERN.match(application_id) else None
+        app: Application | None = (
+            self._store.get_application(application_id)
+            if APPLICATION_ID_PATTERN.match(application_id)
+            else None
+        )
         if app is None:
             raise NotFoundError("unknown application")
         return app

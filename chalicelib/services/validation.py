@@ -31,12 +31,18 @@ def _field_errors(error: Any) -> list[FieldError]:
     path = list(error.absolute_path)
     keyword = error.validator
     instance = error.instance
-    override = (error.schema.get("x-messages") or {}).get(keyword) if isinstance(error.schema, dict) else None
+    override = (
+        (error.schema.get("x-messages") or {}).get(keyword)
+        if isinstance(error.schema, dict)
+        else None
+    )
     params: dict[str, object] = {}
     if override:
         params["override"] = override
     if keyword == "required":
-        missing = [n for n in error.validator_value if isinstance(instance, dict) and n not in instance]
+        missing = [
+            n for n in error.validator_value if isinstance(instance, dict) and n not in instance
+        ]
         return [FieldError(join_pointer([*path, name]), "required", params) for name in missing]
     if keyword == "additionalProperties":
         known = set((error.schema.get("properties") or {}).keys())
@@ -47,7 +53,9 @@ def _field_errors(error: Any) -> list[FieldError]:
         names = [expected] if isinstance(expected, str) else list(expected)
         params["expected"] = " / ".join(_TYPE_NAMES.get(n, n) for n in names)
     elif keyword == "enum":
-        params["allowed"] = ", ".join(json.dumps(v, ensure_ascii=False) for v in error.validator_value)
+        params["allowed"] = ", ".join(
+            json.dumps(v, ensure_ascii=False) for v in error.validator_value
+        )
     elif keyword == "const":
         params["expected"] = json.dumps(error.validator_value, ensure_ascii=False)
     elif keyword == "format":
@@ -65,7 +73,8 @@ def validate_document(
     for error in validator.iter_errors(data):
         errors.extend(_field_errors(error))
     if isinstance(data, dict):
-        errors.extend(apply_rules(form, data, today))
+        refused = {error.pointer for error in errors}
+        errors.extend(apply_rules(form, data, today, refused))
     seen: set[str] = set()
     unique: list[FieldError] = []
     for field_error in sorted(errors, key=lambda e: e.pointer):

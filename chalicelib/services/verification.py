@@ -50,7 +50,9 @@ class VerificationService:
         permit = self._store.get_permit(claims.serial)
         if permit is None or permit.token != token:
             return {"result": "invalid"}  # a valid signature for a permit we never stored
-        result = verdict(permit.status, claims.valid_from, claims.valid_to, berlin_today(self._clock.now()))
+        result = verdict(
+            permit.status, claims.valid_from, claims.valid_to, berlin_today(self._clock.now())
+        )
         return {
             "result": result,
             "permit": {

@@ -32,7 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ClientError(errors.DomainError):
     """An HTTP-level refusal (bad JSON, body too large) with its own status and type."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str = "", pointer: str = "") -> None:
+    def __init__(
+        self, status: int, slug: str, title: str, detail: str = "", pointer: str = ""
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.slug = slug
@@ -75,14 +77,31 @@ _NOT_FOUND_TITLE = "Nicht gefunden / Not found"
 def map_error(error: Exception, accept_language: str | None) -> Response:
     lang = pick_language(accept_language)
     if isinstance(error, ClientError):
-        extra = {"errors": [{"pointer": error.pointer, "code": error.slug, "message": error.detail or error.title}]} if error.pointer else {}
+        extra = (
+            {
+                "errors": [
+                    {
+                        "pointer": error.pointer,
+                        "code": error.slug,
+                        "message": error.detail or error.title,
+                    }
+                ]
+            }
+            if error.pointer
+            else {}
+        )
         return problem(error.status, error.slug, error.title, error.detail, **extra)
     if isinstance(error, errors.ValidationFailedError):
         return _validation_problem(error, lang)
     if isinstance(error, errors.NotFoundError):
         return problem(404, "not-found", _NOT_FOUND_TITLE)
     if isinstance(error, errors.PaymentRequiredError):
-        return problem(409, "not-issued", "Der Ausweis ist noch nicht ausgestellt / The permit is not issued yet", str(error))
+        return problem(
+            409,
+            "not-issued",
+            "Der Ausweis ist noch nicht ausgestellt / The permit is not issued yet",
+            str(error),
+        )
     if isinstance(error, errors.ConflictError):
         return problem(409, "conflict", "Konflikt / Conflict", str(error))
     if isinstance(error, errors.WebhookSignatureError):
@@ -113,7 +132,9 @@ def problem_responses(accept_language: Callable[[], str | None]) -> Callable[[F]
                 return map_error(error, accept_language())
             except StoreUnavailableError as error:
                 log.warning("store unavailable: %s", error)
-                return problem(503, "unavailable", "Vorübergehend nicht verfügbar / Temporarily unavailable")
+                return problem(
+                    503, "unavailable", "Vorübergehend nicht verfügbar / Temporarily unavailable"
+                )
             except Exception as error:  # the last line of defence: no stack trace to clients
                 log.error("unhandled %s in %s", type(error).__name__, view.__name__)
                 return problem(500, "internal", "Interner Fehler / Internal error")

@@ -36,7 +36,20 @@ def test_zip_contains_forms_and_templates(packaged: Path) -> None:
 def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:
     names = zipfile.ZipFile(packaged / "deployment.zip").namelist()
     top_level = {name.split("/", 1)[0] for name in names}
-    forbidden = {"moto", "pytest", "_pytest", "tests", "cfnlint", "hypothesis", "mypy", "ruff", "boto3", "botocore", "scripts", "bench"}
+    forbidden = {
+        "moto",
+        "pytest",
+        "_pytest",
+        "tests",
+        "cfnlint",
+        "hypothesis",
+        "mypy",
+        "ruff",
+        "boto3",
+        "botocore",
+        "scripts",
+        "bench",
+    }
     assert top_level.isdisjoint(forbidden), sorted(top_level & forbidden)
 
 
@@ -47,8 +60,13 @@ def test_zip_is_under_15_mb(packaged: Path) -> None:
 def test_template_scopes_role_to_the_table_and_wires_environment(packaged: Path) -> None:
     template = json.loads((packaged / "sam.json").read_text())
     resources = template["Resources"]
-    assert resources["PermitTable"]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert resources["PermitTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
+    assert resources["PermitTable"]["Properties"]["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True
+    }
+    assert (
+        resources["PermitTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+        == "expires_at"
+    )
     roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
     assert roles
     for role in roles:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import table_items
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"  # noqa: S105 - test-only
+STAFF_TOKEN = "staff-token-for-tests-0123456789"
 
 
 @pytest.fixture
@@ -43,7 +43,14 @@ def _submit(client: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "", "Bearer", "Bearer wrong-token-000000000000", "Basic c3RhZmY6c3RhZmY=", f"bearer {STAFF_TOKEN}"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer wrong-token-000000000000",
+        "Basic c3RhZmY6c3RhZmY=",
+        f"bearer {STAFF_TOKEN}",
+    ],
 )
 @pytest.mark.parametrize(
     ("method", "path"),
@@ -76,9 +83,13 @@ def test_no_configured_staff_token_refuses_everyone(client: Any) -> None:
 def test_queue_lists_submitted_application_and_detail_shows_audit(staff_client: Any) -> None:
     created = _submit(staff_client)
     auth = {"Authorization": f"Bearer {STAFF_TOKEN}"}
-    queue = json.loads(staff_client.http.get("/api/staff/queue/SUBMITTED/2026-11-21", headers=auth).body)
+    queue = json.loads(
+        staff_client.http.get("/api/staff/queue/SUBMITTED/2026-11-21", headers=auth).body
+    )
     assert [row["id"] for row in queue["applications"]] == [created["id"]]
-    detail = json.loads(staff_client.http.get(f"/api/staff/applications/{created['id']}", headers=auth).body)
+    detail = json.loads(
+        staff_client.http.get(f"/api/staff/applications/{created['id']}", headers=auth).body
+    )
     assert detail["status"] == "SUBMITTED"
     assert [entry["event"] for entry in detail["audit"]] == ["submitted"]
 
@@ -110,8 +121,13 @@ def test_revoke_without_reason_is_422_naming_the_field(staff_client: Any) -> Non
 
 def test_unknown_queue_and_bad_day_are_404(staff_client: Any) -> None:
     auth = {"Authorization": f"Bearer {STAFF_TOKEN}"}
-    assert staff_client.http.get("/api/staff/queue/ISSUED/2026-11-21", headers=auth).status_code == 404
-    assert staff_client.http.get("/api/staff/queue/SUBMITTED/2026-13-45", headers=auth).status_code == 404
+    assert (
+        staff_client.http.get("/api/staff/queue/ISSUED/2026-11-21", headers=auth).status_code == 404
+    )
+    assert (
+        staff_client.http.get("/api/staff/queue/SUBMITTED/2026-13-45", headers=auth).status_code
+        == 404
+    )
 
 
 def test_revoke_issued_permit_then_verify_says_revoked(
@@ -122,10 +138,17 @@ def test_revoke_issued_permit_then_verify_says_revoked(
 
     created = _submit(staff_client)
     bearer = {"Authorization": f"Bearer {created['access_token']}"}
-    assert staff_client.http.post(f"/api/applications/{created['id']}/checkout", headers=bearer).status_code == 200
+    assert (
+        staff_client.http.post(
+            f"/api/applications/{created['id']}/checkout", headers=bearer
+        ).status_code
+        == 200
+    )
     event = PaymentEvent("evt-1", "payment.succeeded", "pay-1", created["id"], 3000, "EUR")
     assert app_module.container().payments.apply("sandbox", event).result == "issued"
-    status = json.loads(staff_client.http.get(f"/api/applications/{created['id']}", headers=bearer).body)
+    status = json.loads(
+        staff_client.http.get(f"/api/applications/{created['id']}", headers=bearer).body
+    )
     token = status["permit"]["verify_url"].split("#", 1)[1]
 
     response = staff_client.http.post(
@@ -136,14 +159,17 @@ def test_revoke_issued_permit_then_verify_says_revoked(
     assert response.status_code == 200
     assert json.loads(response.body)["status"] == "REVOKED"
     verdict = staff_client.http.post(
-        "/api/verify", body=json.dumps({"token": token}), headers={"Content-Type": "application/json"}
+        "/api/verify",
+        body=json.dumps({"token": token}),
+        headers={"Content-Type": "application/json"},
     )
     assert json.loads(verdict.body)["result"] == "revoked"
     permits = [i for i in table_items(dynamodb_client, table_name) if i["type"]["S"] == "permit"]
     assert [p["status"]["S"] for p in permits] == ["REVOKED"]
     audit = json.loads(
         staff_client.http.get(
-            f"/api/staff/applications/{created['id']}", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+            f"/api/staff/applications/{created['id']}",
+            headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
         ).body
     )["audit"]
     assert audit[-1]["event"] == "revoked"

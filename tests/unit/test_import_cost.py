@@ -8,7 +8,17 @@ import sys
 
 from tests.conftest import REPO_ROOT
 
-HEAVY = ("pypdf", "reportlab", "segno", "jsonschema", "cryptography", "pydantic", "boto3", "botocore", "moto")
+HEAVY = (
+    "pypdf",
+    "reportlab",
+    "segno",
+    "jsonschema",
+    "cryptography",
+    "pydantic",
+    "boto3",
+    "botocore",
+    "moto",
+)
 
 
 def test_import_app_loads_no_heavy_library() -> None:

@@ -84,13 +84,36 @@ class DynamoDBStore:
         )
         return [item["PK"]["S"].removeprefix("APP#") for item in found]
 
+    def all_queued_application_ids(self, status: str, day: str, page_size: int = 100) -> list[str]:
+        """Every id in one queue partition, following the pages (a busy day has more than one).
+
+        For jobs that must see the whole queue; ``queued_application_ids`` is one page.
+        """
+        ids: list[str] = []
+        query: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"QUEUE#{status}#{day}"}},
+            "Limit": page_size,
+        }
+        while True:
+            response = self._query_page(**query)
+            ids += [item["PK"]["S"].removeprefix("APP#") for item in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return ids
+            query["ExclusiveStartKey"] = last
+
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._query_page(**kwargs).get("Items", [])
+        return found
+
+    def _query_page(self, **kwargs: Any) -> dict[str, Any]:
         try:
-            response = self._client.query(TableName=self._table, **kwargs)
+            response: dict[str, Any] = self._client.query(TableName=self._table, **kwargs)
         except self._client.exceptions.ClientError as error:
             raise StoreUnavailableError(_code(error)) from error
-        found: list[dict[str, Any]] = response.get("Items", [])
-        return found
+        return response
 
     # -- writes --------------------------------------------------------------------------
 
@@ -155,10 +178,21 @@ class DynamoDBStore:
         actions += _audit_actions(audits, after.version)
         self._transact(actions)
 
-    def record_event(self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0) -> None:
-        """Remember an event that changes nothing (failed payment, unknown type), with audit."""
+    def record_event(
+        self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
+    ) -> None:
+        """Remember an event that changes nothing (failed payment, unknown type), with audit.
+
+        The entry sorts after the audit of the version it saw (last sequence slot of that
+        version). No version bump tells two such entries apart (two failed payments in one
+        clock tick would collide on time and version, and the collision would answer 503
+        forever): the event id, unique through the marker in the same transaction, ends
+        the sort key.
+        """
+        item = items.audit_item(audit, app_version * 10 + 9)
+        item["SK"] = {"S": f"{item['SK']['S']}#{event.event_id}"}
         self._transact(
-            [("event", _put(items.event_item(event), _NEW)), *_audit_actions([audit], app_version)]
+            [("event", _put(items.event_item(event), _NEW)), ("audit", _put(item, _NEW))]
         )
 
     def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
@@ -209,4 +243,6 @@ def _cancellation_error(error: Any, names: list[str]) -> Exception:
             return StaleApplicationError(current)
         if name == "permit_status":
             return StaleApplicationError(None)
-    return StoreUnavailableError("TransactionCanceled:" + ",".join(r.get("Code", "") for r in reasons))
+    return StoreUnavailableError(
+        "TransactionCanceled:" + ",".join(r.get("Code", "") for r in reasons)
+    )
