@@ -136,8 +136,8 @@ def start_checkout(application_id: str) -> Response:
 def permit_pdf(application_id: str) -> Response:
     from chalicelib.services.applications import bearer_token
 
-    query: dict[str, str] = _request().query_params or {}
-    token = bearer_token(_header("authorization")) or query.get("access_token")
+    query = _request().query_params
+    token = bearer_token(_header("authorization")) or (query.get("access_token") if query else None)
     file_name, pdf = container().documents.permit_pdf(application_id, token)
     return Response(
         body=pdf,
