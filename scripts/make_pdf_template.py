@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - German typography: the en dash is meant
 """Build ``pdf_templates/resident-parking-permit.pdf``, byte for byte the same on every run.
 
 The committed template is what the renderer reads; this script only exists so that the layout
@@ -71,8 +70,9 @@ class FieldBox:
         )
 
 
-def _card(name: str, x: float, top: float, w: float, h: float, size: float = 0.0,
-          align: int = ALIGN_LEFT) -> FieldBox:
+def _card(
+    name: str, x: float, top: float, w: float, h: float, size: float = 0.0, align: int = ALIGN_LEFT
+) -> FieldBox:
     return FieldBox(name, CARD_X + x, CARD_TOP + top, w, h, size, align)
 
 
@@ -153,8 +153,16 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(LeanTTFont(BOLD, FONT_BOLD))
 
 
-def _text(c: Any, x_mm: float, base_mm: float, text: str, font: str, size: float,
-          color: tuple[float, float, float] = INK, align: int = ALIGN_LEFT) -> None:
+def _text(
+    c: Any,
+    x_mm: float,
+    base_mm: float,
+    text: str,
+    font: str,
+    size: float,
+    color: tuple[float, float, float] = INK,
+    align: int = ALIGN_LEFT,
+) -> None:
     c.setFillColorRGB(*color)
     c.setFont(font, size)
     x, y = x_mm * MM, _y(base_mm)
@@ -166,8 +174,17 @@ def _text(c: Any, x_mm: float, base_mm: float, text: str, font: str, size: float
         c.drawString(x, y, text)
 
 
-def _paragraph(c: Any, x_mm: float, base_mm: float, width_mm: float, text: str, font: str,
-               size: float, leading_mm: float, color: tuple[float, float, float] = INK) -> float:
+def _paragraph(
+    c: Any,
+    x_mm: float,
+    base_mm: float,
+    width_mm: float,
+    text: str,
+    font: str,
+    size: float,
+    leading_mm: float,
+    color: tuple[float, float, float] = INK,
+) -> float:
     """Draw wrapped text; return the baseline (mm) after the last line."""
     from reportlab.lib.utils import simpleSplit
 
@@ -177,8 +194,15 @@ def _paragraph(c: Any, x_mm: float, base_mm: float, width_mm: float, text: str, 
     return base_mm
 
 
-def _line(c: Any, x1: float, top1: float, x2: float, top2: float, width: float,
-          color: tuple[float, float, float] = RULE) -> None:
+def _line(
+    c: Any,
+    x1: float,
+    top1: float,
+    x2: float,
+    top2: float,
+    width: float,
+    color: tuple[float, float, float] = RULE,
+) -> None:
     c.setStrokeColorRGB(*color)
     c.setLineWidth(width)
     c.line(x1 * MM, _y(top1), x2 * MM, _y(top2))
@@ -196,9 +220,15 @@ def _draw_cut_guide(c: Any) -> None:
         c.setFillColorRGB(1, 1, 1)
         c.rect((x_mm - 3.2) * MM, _y(top_mm + 2.2), 6.4 * MM, 4.4 * MM, stroke=0, fill=1)
         _text(c, x_mm, top_mm + 1.6, "\u2702", REGULAR, 13, MUTED, ALIGN_CENTRE)
-    _text(c, CARD_X + 16.0, CARD_TOP - 1.8,
-          "Entlang der gestrichelten Linie ausschneiden · Cut along the dashed line",
-          REGULAR, 7, MUTED)
+    _text(
+        c,
+        CARD_X + 16.0,
+        CARD_TOP - 1.8,
+        "Entlang der gestrichelten Linie ausschneiden · Cut along the dashed line",
+        REGULAR,
+        7,
+        MUTED,
+    )
 
 
 def _draw_card(c: Any) -> None:
@@ -227,27 +257,54 @@ def _draw_card(c: Any) -> None:
     _text(c, *at(50, 58.8), "GÜLTIG BIS · valid until", BOLD, 8)
     _text(c, *at(6, 68.8), "Ausweis-Nr. · Permit no.", REGULAR, 6.5, MUTED)
     _text(c, *at(6, 80.8), "Gültig ab · Valid from", REGULAR, 6.5, MUTED)
-    _paragraph(c, *at(50, 78.0), 66,
-               "Nur gültig für die eingetragenen Kennzeichen in der angegebenen Zone. "
-               "Valid only for the plates and zone shown.", REGULAR, 7, 3.0, MUTED)
+    _paragraph(
+        c,
+        *at(50, 78.0),
+        66,
+        "Nur gültig für die eingetragenen Kennzeichen in der angegebenen Zone. "
+        "Valid only for the plates and zone shown.",
+        REGULAR,
+        7,
+        3.0,
+        MUTED,
+    )
 
     qx = QR_BOX.x + QR_BOX.w / 2
-    _text(c, qx, QR_BOX.top + QR_BOX.h + 3.6, "Echtheit prüfen: QR-Code scannen", BOLD, 7.5,
-          INK, ALIGN_CENTRE)
-    _text(c, qx, QR_BOX.top + QR_BOX.h + 7.0, "Scan to verify", REGULAR, 7, MUTED,
-          ALIGN_CENTRE)
+    _text(
+        c,
+        qx,
+        QR_BOX.top + QR_BOX.h + 3.6,
+        "Echtheit prüfen: QR-Code scannen",
+        BOLD,
+        7.5,
+        INK,
+        ALIGN_CENTRE,
+    )
+    _text(c, qx, QR_BOX.top + QR_BOX.h + 7.0, "Scan to verify", REGULAR, 7, MUTED, ALIGN_CENTRE)
 
     _line(c, *at(6, 94.0), *at(174, 94.0), 0.5)
-    _text(c, *at(6, 99.5),
-          "Gut lesbar hinter die Windschutzscheibe legen · Display behind the windscreen",
-          REGULAR, 7.5, MUTED)
+    _text(
+        c,
+        *at(6, 99.5),
+        "Gut lesbar hinter die Windschutzscheibe legen · Display behind the windscreen",
+        REGULAR,
+        7.5,
+        MUTED,
+    )
 
 
 def _draw_keep_part(c: Any) -> None:
     left, right = 15.0, 195.0
     _text(c, left, 134.5, "Ihr Bewohnerparkausweis – bitte aufbewahren", BOLD, 13)
-    _text(c, left, 139.5, "Your resident parking permit – keep this part, do not display it",
-          REGULAR, 8.5, MUTED)
+    _text(
+        c,
+        left,
+        139.5,
+        "Your resident parking permit – keep this part, do not display it",
+        REGULAR,
+        8.5,
+        MUTED,
+    )
 
     rows: tuple[tuple[float, str], ...] = (
         (145.0, "Inhaber/in · Holder"),
@@ -280,9 +337,16 @@ def _draw_keep_part(c: Any) -> None:
     if base > 286.0:
         raise ValueError(f"keep part runs into the footer ({base:.1f} mm)")
 
-    _text(c, left, 288.5,
-          "Maschinell erstellt, ohne Unterschrift gültig · Computer-generated, valid "
-          "without signature", REGULAR, 6.5, MUTED)
+    _text(
+        c,
+        left,
+        288.5,
+        "Maschinell erstellt, ohne Unterschrift gültig · Computer-generated, valid "
+        "without signature",
+        REGULAR,
+        6.5,
+        MUTED,
+    )
 
 
 def draw_static(c: Any) -> None:
@@ -300,8 +364,14 @@ def static_page_pdf() -> bytes:
     buf = BytesIO()
     # The initial font is what ReportLab selects at the top of the page; the default,
     # Helvetica, would stay in the resources as an unembedded font.
-    c = Canvas(buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1,
-               initialFontName=REGULAR, initialFontSize=8)
+    c = Canvas(
+        buf,
+        pagesize=(PAGE_W, PAGE_H),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=REGULAR,
+        initialFontSize=8,
+    )
     c.setTitle(TITLE)
     draw_static(c)
     c.showPage()
@@ -345,8 +415,9 @@ def add_form_fields(page_pdf: bytes, boxes: Iterable[FieldBox]) -> bytes:
     def parent_ref(path: tuple[str, ...]) -> Any:
         key = ".".join(path)
         if key not in parents:
-            node = DictionaryObject({NameObject("/T"): TextStringObject(path[-1]),
-                                     NameObject("/Kids"): ArrayObject()})
+            node = DictionaryObject(
+                {NameObject("/T"): TextStringObject(path[-1]), NameObject("/Kids"): ArrayObject()}
+            )
             ref = writer._add_object(node)
             if len(path) > 1:
                 up = parent_ref(path[:-1])
@@ -358,17 +429,22 @@ def add_form_fields(page_pdf: bytes, boxes: Iterable[FieldBox]) -> bytes:
         return parents[key]
 
     def widget(box: FieldBox) -> DictionaryObject:
-        return DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"),
-            NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/Rect"): ArrayObject(FloatObject(v) for v in box.rect()),
-            NameObject("/F"): NumberObject(4),
-            NameObject("/P"): page_ref,
-            NameObject("/MK"): DictionaryObject({
-                NameObject("/BC"): ArrayObject([FloatObject(0.2), FloatObject(0.4),
-                                                FloatObject(1)]),
-            }),
-        })
+        return DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/Rect"): ArrayObject(FloatObject(v) for v in box.rect()),
+                NameObject("/F"): NumberObject(4),
+                NameObject("/P"): page_ref,
+                NameObject("/MK"): DictionaryObject(
+                    {
+                        NameObject("/BC"): ArrayObject(
+                            [FloatObject(0.2), FloatObject(0.4), FloatObject(1)]
+                        ),
+                    }
+                ),
+            }
+        )
 
     for name, group in _field_tree(boxes).items():
         path = tuple(name.split("."))
@@ -406,20 +482,30 @@ def add_form_fields(page_pdf: bytes, boxes: Iterable[FieldBox]) -> bytes:
             top_level.append(field_ref)
 
     page[NameObject("/Annots")] = annots
-    helv = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-    }))
-    writer.root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
-        NameObject("/Fields"): top_level,
-        NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g"),
-        NameObject("/DR"): DictionaryObject({
-            NameObject("/Font"): DictionaryObject({NameObject("/Helv"): helv}),
-        }),
-        NameObject("/NeedAppearances"): BooleanObject(True),
-    }))
+    helv = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    writer.root_object[NameObject("/AcroForm")] = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Fields"): top_level,
+                NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g"),
+                NameObject("/DR"): DictionaryObject(
+                    {
+                        NameObject("/Font"): DictionaryObject({NameObject("/Helv"): helv}),
+                    }
+                ),
+                NameObject("/NeedAppearances"): BooleanObject(True),
+            }
+        )
+    )
     writer.metadata = {"/Title": TITLE, "/Producer": "permit-service"}
     digest = hashlib.sha256(page_pdf).digest()[:16]
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
@@ -434,8 +520,11 @@ def build() -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the committed template differs from a fresh build")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed template differs from a fresh build",
+    )
     parser.add_argument("--out", type=Path, default=TEMPLATES_DIR / TEMPLATE_NAME)
     args = parser.parse_args(argv)
     data = build()

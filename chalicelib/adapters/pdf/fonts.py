@@ -147,8 +147,9 @@ def _assemble(tables: dict[str, bytes]) -> bytes:
     tags = sorted(tables)
     count = len(tags)
     search = 1 << (count.bit_length() - 1)
-    header = struct.pack(">LHHHH", 0x00010000, count, search * 16, search.bit_length() - 1,
-                         count * 16 - search * 16)
+    header = struct.pack(
+        ">LHHHH", 0x00010000, count, search * 16, search.bit_length() - 1, count * 16 - search * 16
+    )
     head = bytearray(tables["head"])
     head[8:12] = b"\0\0\0\0"
     tables = {**tables, "head": bytes(head)}
@@ -160,8 +161,9 @@ def _assemble(tables: dict[str, bytes]) -> bytes:
         data = tables[tag]
         if tag == "head":
             head_at = offset + len(body)
-        directory += struct.pack(">4sLLL", tag.encode("latin-1"), _checksum(data),
-                                 offset + len(body), len(data))
+        directory += struct.pack(
+            ">4sLLL", tag.encode("latin-1"), _checksum(data), offset + len(body), len(data)
+        )
         body += data + b"\0" * (-len(data) % 4)
     font = bytearray(header + directory + body)
     adjustment = (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF

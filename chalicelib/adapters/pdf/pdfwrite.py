@@ -186,9 +186,7 @@ class PdfObjects:
     def size(self) -> int:
         return self._next
 
-    def finish(
-        self, static_offsets: dict[int, int], root: int, info: int, file_id: bytes
-    ) -> bytes:
+    def finish(self, static_offsets: dict[int, int], root: int, info: int, file_id: bytes) -> bytes:
         """Cross-reference table and trailer; every unused number goes on the free list."""
         offsets = {**static_offsets, **self.offsets}
         size = self._next

@@ -124,8 +124,9 @@ class PdfTemplateRenderer:
             lines = split_value(fields[name])
             for box in boxes:
                 placed.extend(
-                    fit_lines(lines, _rect(box), box.max_size, box.align, font.width_at_1pt,
-                              font.metrics)
+                    fit_lines(
+                        lines, _rect(box), box.max_size, box.align, font.width_at_1pt, font.metrics
+                    )
                 )
 
         subsets = FontSubsets(font.font, font.metrics)
