@@ -7,6 +7,7 @@ time makes the emulator atomic, as DynamoDB is. (Real DynamoDB needs no such car
 
 from __future__ import annotations
 
+import logging
 import threading
 from types import TracebackType
 
@@ -31,6 +32,7 @@ class LocalDynamoDB:
     def start(self) -> LocalDynamoDB:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
         app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(self._host, self._port, app, threaded=False)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

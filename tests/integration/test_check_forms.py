@@ -1,0 +1,61 @@
+"""`make check-forms`: the staff command that vets a form before it is published."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from scripts.check_forms import check, render_previews
+from tests.conftest import REPO_ROOT
+
+
+def _copy_resources(tmp_path: Path) -> Path:
+    shutil.copytree(REPO_ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(REPO_ROOT / "pdf_templates", tmp_path / "pdf_templates")
+    return tmp_path
+
+
+def test_repository_forms_pass() -> None:
+    assert check() == []
+
+
+def test_unmapped_and_unknown_template_fields_are_named(tmp_path: Path) -> None:
+    resources = _copy_resources(tmp_path)
+    path = resources / "schemas" / "resident-parking-permit.json"
+    schema = json.loads(path.read_text())
+    fields = schema["x-service"]["document"]["fields"]
+    del fields["permit.number"]
+    fields["permit.colour"] = "{permit.zone}"
+    path.write_text(json.dumps(schema, ensure_ascii=False))
+    problems = check(resources)
+    assert any("'permit.number' has no mapping" in p for p in problems)
+    assert any("/x-service/document/fields/permit.colour" in p for p in problems)
+
+
+def test_missing_template_is_reported_not_raised(tmp_path: Path) -> None:
+    resources = _copy_resources(tmp_path)
+    path = resources / "schemas" / "resident-parking-permit.json"
+    schema = json.loads(path.read_text())
+    schema["x-service"]["document"]["template"] = "no-such-template.pdf"
+    path.write_text(json.dumps(schema, ensure_ascii=False))
+    problems = check(resources)
+    assert len(problems) == 1
+    assert "/x-service/document/template" in problems[0]
+
+
+def test_broken_form_names_file_and_pointer(tmp_path: Path) -> None:
+    resources = _copy_resources(tmp_path)
+    path = resources / "schemas" / "resident-parking-permit.json"
+    schema = json.loads(path.read_text())
+    schema["x-service"]["fee"]["amounts_cents"]["12"] = "30 Euro"
+    path.write_text(json.dumps(schema, ensure_ascii=False))
+    problems = check(resources)
+    assert problems == [problems[0]]
+    assert problems[0].startswith("resident-parking-permit.json: at '/x-service/fee")
+
+
+def test_preview_pdf_is_rendered_per_form(tmp_path: Path) -> None:
+    written = render_previews(tmp_path / "preview")
+    assert [p.name for p in written] == ["resident-parking-permit.preview.pdf"]
+    assert written[0].read_bytes().startswith(b"%PDF-")
