@@ -7,6 +7,7 @@ rather than reported twice.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -32,10 +33,12 @@ def normalise_document(form: FormDefinition, data: dict[str, Any]) -> dict[str, 
     return data
 
 
-def _check_start_date(form: FormDefinition, data: dict[str, Any], today: date) -> list[FieldError]:
+def _check_start_date(
+    form: FormDefinition, data: dict[str, Any], today: date, refused: Collection[str]
+) -> list[FieldError]:
     pointer = form.permit.start_date
     raw = resolve_pointer(data, pointer)
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or pointer in refused:
         return []
     try:
         start = date.fromisoformat(raw)
@@ -50,7 +53,9 @@ def _check_start_date(form: FormDefinition, data: dict[str, Any], today: date) -
     return []
 
 
-def _check_plates(form: FormDefinition, data: dict[str, Any]) -> list[FieldError]:
+def _check_plates(
+    form: FormDefinition, data: dict[str, Any], refused: Collection[str]
+) -> list[FieldError]:
     pointer = form.permit.plates
     plates = resolve_pointer(data, pointer)
     if not isinstance(plates, list):
@@ -66,14 +71,25 @@ def _check_plates(form: FormDefinition, data: dict[str, Any]) -> list[FieldError
         elif canonical in seen:
             errors.append(FieldError(f"{pointer}/{index}", "duplicate_plate"))
         seen.add(canonical)
-    relation = resolve_pointer(data, pointer.rpartition("/")[0] + "/relation")
-    if len(plates) > 1 and relation is not MISSING and relation != "company_car":
+    relation_pointer = pointer.rpartition("/")[0] + "/relation"
+    relation = resolve_pointer(data, relation_pointer)
+    # A relation the schema refused (a typo, a number) says nothing about company cars.
+    if relation is MISSING or relation_pointer in refused:
+        return errors
+    if len(plates) > 1 and relation != "company_car":
         errors.append(FieldError(pointer, "plates_require_company_car"))
     return errors
 
 
-def apply_rules(form: FormDefinition, data: dict[str, Any], today: date) -> list[FieldError]:
-    """All rule violations of a document (already schema-checked or not)."""
+def apply_rules(
+    form: FormDefinition, data: dict[str, Any], today: date, refused: Collection[str] = ()
+) -> list[FieldError]:
+    """All rule violations of a document (already schema-checked or not).
+
+    ``refused`` holds the pointers the schema already refused; a rule whose input is among
+    them stays silent instead of adding a second, misleading error about another field.
+    """
     if "resident-parking" not in form.rules:
         return []
-    return _check_start_date(form, data, today) + _check_plates(form, data)
+    refused = frozenset(refused)
+    return _check_start_date(form, data, today, refused) + _check_plates(form, data, refused)

@@ -67,7 +67,7 @@ def test_pattern_accepts_canonical_plates(plate: str) -> None:
         "DN AB 123",
         "DN-AB123",
         "DNAB123\n",  # `$` alone would match before a trailing newline
-        "DNAB１２３",  # full-width digits  # noqa: RUF001
+        "DNAB\uff11\uff12\uff13",  # full-width digits
     ],
 )
 def test_pattern_refuses_everything_else(plate: str) -> None:

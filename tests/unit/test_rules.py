@@ -157,3 +157,21 @@ def test_normalise_document_canonicalises_plates_in_place() -> None:
 def test_normalise_document_leaves_other_shapes_alone(vehicle: object) -> None:
     document = _doc(vehicle=copy.deepcopy(vehicle))
     assert normalise_document(FORM, document)["vehicle"] == vehicle
+
+
+@pytest.mark.parametrize("relation", [1, "owner", "Company_Car", None])
+def test_a_relation_the_schema_refused_adds_no_plate_error(relation: object) -> None:
+    """The schema names the relation; blaming the plates as well would mislead the citizen."""
+    document = _doc(vehicle=_vehicle(["DN-AB 1", "DN-AB 2"], relation))  # type: ignore[arg-type]
+    assert apply_rules(FORM, document, TODAY, refused={"/vehicle/relation"}) == []
+
+
+def test_the_plates_rule_still_runs_when_other_fields_were_refused() -> None:
+    document = _doc(vehicle=_vehicle(["DN-AB 1", "DN-AB 2"], "holder"))
+    assert apply_rules(FORM, document, TODAY, refused={"/zone", "/vehicle/plates/0"}) == [
+        FieldError("/vehicle/plates", "plates_require_company_car")
+    ]
+
+
+def test_a_start_date_the_schema_refused_gets_no_rule_error() -> None:
+    assert apply_rules(FORM, _doc(start_date="1970-01-01"), TODAY, refused={"/start_date"}) == []
