@@ -73,6 +73,23 @@ def _header(name: str) -> str | None:
     return value
 
 
+def _idempotency_key() -> str | None:
+    """The Idempotency-Key header, if sent; a blank or unprintable key is refused, never shared."""
+    from chalicelib.web.problems import ClientError
+
+    key = _header("idempotency-key")
+    if key is None:
+        return None
+    if not (1 <= len(key.strip()) <= 255 and key.isprintable() and key.isascii()):
+        raise ClientError(
+            400,
+            "invalid-idempotency-key",
+            "Ungültiger Idempotency-Key / Invalid Idempotency-Key",
+            "Idempotency-Key must be 1-255 printable ASCII characters.",
+        )
+    return key.strip()
+
+
 # -- forms --------------------------------------------------------------------------------
 
 
@@ -101,7 +118,7 @@ def submit_application(form_id: str) -> Response:
     if c.registry.get(form_id) is None:
         raise NotFoundError("unknown form")
     data = parse_json_body(_raw_body())
-    key = _header("idempotency-key")
+    key = _idempotency_key()
     result = c.submissions.submit(form_id, data, key)
     headers = {"Location": f"/api/applications/{result.body['id']}"}
     if result.replayed:

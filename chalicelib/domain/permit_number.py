@@ -15,11 +15,11 @@ __all__ = ["format_permit_number", "parse_permit_number"]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUES = {char: index for index, char in enumerate(_ALPHABET)}
-_PATTERN = re.compile(r"^(\d{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})$")
+_PATTERN = re.compile(r"^([0-9]{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})$")
 
 
 def _check_symbol(symbols: str) -> str:
-    """Luhn mod 32: catches every single-symbol error and most adjacent swaps."""
+    """Luhn mod 32 over year digits and serial: catches every single-symbol error and most swaps."""
     total = 0
     for position, char in enumerate(reversed(symbols)):
         value = _VALUES[char] * (2 if position % 2 == 0 else 1)
@@ -31,7 +31,7 @@ def format_permit_number(year: int, serial: int) -> str:
     if not 0 <= serial < 2**32:
         raise ValueError("serial must fit in 32 bits")
     symbols = "".join(_ALPHABET[(serial >> shift) & 31] for shift in range(30, -1, -5))
-    full = symbols + _check_symbol(symbols)
+    full = symbols + _check_symbol(f"{year:04d}" + symbols)
     return f"{year:04d}-{full[:4]}-{full[4:]}"
 
 
@@ -43,7 +43,7 @@ def parse_permit_number(number: str) -> tuple[int, int] | None:
         return None
     symbols = match.group(2) + match.group(3)
     body, check = symbols[:7], symbols[7]
-    if _check_symbol(body) != check:
+    if _check_symbol(match.group(1) + body) != check:
         return None
     serial = 0
     for char in body:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.access import token_matches
 from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application
 
 __all__ = ["APPLICATION_ID_PATTERN", "ApplicationAccess", "bearer_token", "status_body"]
@@ -53,7 +54,7 @@ def status_body(app: Application, public_base_url: str) -> dict[str, Any]:
         "created_at": app.created_at.isoformat(),
         "updated_at": app.updated_at.isoformat(),
     }
-    if app.checkout is not None and app.permit is None:
+    if app.checkout is not None and app.status is Status.AWAITING_PAYMENT:
         body["checkout_url"] = app.checkout.checkout_url
     if app.permit is not None:
         permit = app.permit

@@ -127,7 +127,9 @@ class DynamoDBStore:
         """Create an application (and, for free forms, its permit) in one request."""
         actions: list[tuple[str, dict[str, Any]]] = []
         if idempotency is not None:
-            actions.append(("idempotency", _put(items.idempotency_item(idempotency), _NEW)))
+            idem_put = _put(items.idempotency_item(idempotency), _NEW)
+            idem_put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            actions.append(("idempotency", idem_put))
         actions.append(("application", _put(items.application_item(app), _NEW)))
         if permit is not None:
             actions.append(("permit", _put(items.permit_item(permit), _NEW)))
