@@ -1,8 +1,8 @@
 """Scheduled use case: cancel applications that were never paid.
 
 Runs hourly (``@app.schedule``). It walks the sparse queue index by status and creation day,
-so it reads only unpaid applications, never the whole table, and it follows every page of a
-day's queue (a busy day holds more applications than one query page). A payment that arrives after the
+so it reads only unpaid applications, never the whole table; it follows every page of a
+day's queue (a busy day holds more than one query page). A payment that arrives after the
 cancellation is flagged for staff, not issued (see PaymentService).
 """
 

@@ -35,6 +35,7 @@ FLAG_AMOUNT_MISMATCH = "amount_mismatch"
 FLAG_LATE_PAYMENT = "payment_after_cancellation"
 FLAG_SECOND_PAYMENT = "second_payment"
 FLAG_REFUND_BEFORE_PAYMENT = "refund_before_payment"
+FLAG_PAYMENT_AFTER_REFUND = "payment_after_refund"
 FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
 
 
@@ -141,7 +142,8 @@ class PaymentService:
         if (event.amount_cents, event.currency) != (app.fee_cents, app.currency):
             return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, event.payment_id)
         if f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}" in app.flags:
-            return self._flag(app, FLAG_LATE_PAYMENT, marker, now, event.payment_id)
+            # Paid back before we heard it was paid: not a payment (and not a cancellation).
+            return self._flag(app, FLAG_PAYMENT_AFTER_REFUND, marker, now, event.payment_id)
         form = self._registry.get(app.form_id)
         new = self._issuance.build(
             form, app, actor=marker.provider, payment_id=event.payment_id, now=now
