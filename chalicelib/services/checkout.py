@@ -79,11 +79,7 @@ class CheckoutService:
             description=title,
             return_url=f"{self._base}/status/{app.id}",
         )
-        create: Any = self._provider.create_checkout
-        try:
-            checkout = create(request, nonce=f"{app.id}:{app.version}")
-        except TypeError:  # providers without idempotent checkout creation
-            checkout = create(request)
+        checkout = self._provider.create_checkout(request, nonce=f"{app.id}:{app.version}")
         info = CheckoutInfo(self._provider.name, checkout.checkout_id, checkout.checkout_url, now)
         if app.status is Status.SUBMITTED:
             after = app.advance(Status.AWAITING_PAYMENT, now, checkout=info)

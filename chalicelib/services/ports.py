@@ -81,7 +81,13 @@ class PaymentProvider(Protocol):
     @property
     def name(self) -> str: ...
 
-    def create_checkout(self, request: CheckoutRequest) -> Checkout: ...
+    def create_checkout(self, request: CheckoutRequest, *, nonce: str | None = None) -> Checkout:
+        """Open a checkout at the provider.
+
+        The same ``nonce`` for the same application must give the same checkout (providers
+        call this an idempotency key), so a retry after our own write failed pays once.
+        """
+        ...
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """Verify and parse one webhook delivery.
