@@ -855,12 +855,6 @@ def test_a_refused_body_does_not_use_up_the_key(
     assert "Idempotent-Replayed" not in corrected.headers
 
 
-@pytest.mark.xfail(
-    reason="app.py/submissions.py: an empty or blank Idempotency-Key is used as a key, so every "
-    "client that sends the header empty shares one key (and gets each other's replays); it "
-    "should be refused with 400 before anything is stored",
-    strict=True,
-)
 @pytest.mark.parametrize("key", ["", "   "])
 def test_a_blank_idempotency_key_is_refused(client: Any, snapshot: Snapshot, key: str) -> None:
     before = snapshot()

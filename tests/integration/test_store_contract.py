@@ -204,11 +204,6 @@ def test_create_with_an_idempotency_record_stores_both(store: DynamoDBStore) -> 
     assert store.get_application(APP_A) == _app()
 
 
-@pytest.mark.xfail(
-    reason="store.py: the idempotency Put lacks ReturnValuesOnConditionCheckFailure=ALL_OLD, "
-    "so IdempotencyKeyUsedError.existing is always None (the service then needs a second read)",
-    strict=True,
-)
 def test_a_used_idempotency_key_returns_the_existing_record(store: DynamoDBStore) -> None:
     store.create_application(_app(APP_A), [_submitted(APP_A)], _idem(APP_A))
     with pytest.raises(IdempotencyKeyUsedError) as caught:
