@@ -1,0 +1,346 @@
+"""The running service for end-to-end tests, started the way `make run` starts it.
+
+One live stack per test session: moto's DynamoDB server on 127.0.0.1 (a free port), the table
+created from infra/, and `chalice local --no-autoreload` as a real subprocess on another free
+port, with the environment `scripts.run_local.local_environment` builds (sandbox payments,
+the local signing key under the git-ignored `.local/`). Tests talk to it over real HTTP only;
+the table is read directly (boto3) for assertions and, in one documented case, for set-up.
+
+Helpers for the common steps (submit an example, open a checkout, pay in the sandbox, send a
+signed webhook) live on :class:`LiveService`, so each test reads as the journey it checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from chalicelib.config import APP_ROOT
+
+FORM_ID = "resident-parking-permit"
+SCHEMA_PATH = APP_ROOT / "schemas" / f"{FORM_ID}.json"
+START_TIMEOUT_SECONDS = 60
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # hand 3xx back to the caller, who asserts on it
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+@dataclass(frozen=True)
+class Submitted:
+    id: str
+    access_token: str
+    body: dict[str, Any]
+
+
+@dataclass
+class LiveService:
+    base_url: str
+    env: dict[str, str]
+    dynamodb: Any  # boto3 DynamoDB client on the same endpoint as the service
+    table_name: str
+    log_path: Path
+    _example: dict[str, Any] = field(default_factory=dict)
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30,
+    ) -> HttpResponse:
+        """One real HTTP request; any status comes back as a response (3xx not followed)."""
+        data: bytes | None
+        all_headers = dict(headers or {})
+        if isinstance(body, dict):
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            all_headers.setdefault("Content-Type", "application/json")
+        else:
+            data = body
+        url = path if path.startswith("http") else self.base_url + path
+        request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        try:
+            with _OPENER.open(request, timeout=timeout) as response:
+                return HttpResponse(response.status, dict(response.headers), response.read())
+        except urllib.error.HTTPError as error:
+            return HttpResponse(error.code, dict(error.headers), error.read())
+
+    def path_of(self, url: str) -> str:
+        """The path (and query) of an absolute URL the service gave out."""
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == self.base_url, url
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    # -- journey steps --------------------------------------------------------------------
+
+    def example(self) -> dict[str, Any]:
+        if not self._example:
+            schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+            self._example.update(schema["examples"][0])
+        copy: dict[str, Any] = json.loads(json.dumps(self._example))  # a fresh copy per call
+        return copy
+
+    def submit_example(self) -> Submitted:
+        response = self.request("POST", f"/api/forms/{FORM_ID}/applications", self.example())
+        assert response.status == 201, response.text
+        body = response.json()
+        return Submitted(body["id"], body["access_token"], body)
+
+    def bearer(self, submitted: Submitted) -> dict[str, str]:
+        return {"Authorization": f"Bearer {submitted.access_token}"}
+
+    def status(self, submitted: Submitted) -> dict[str, Any]:
+        response = self.request(
+            "GET", f"/api/applications/{submitted.id}", headers=self.bearer(submitted)
+        )
+        assert response.status == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def open_checkout(self, submitted: Submitted) -> str:
+        """The sandbox checkout URL (absolute, on this service)."""
+        response = self.request(
+            "POST", f"/api/applications/{submitted.id}/checkout", headers=self.bearer(submitted)
+        )
+        assert response.status == 200, response.text
+        url: str = response.json()["checkout_url"]
+        return url
+
+    def pay(self, checkout_url: str) -> HttpResponse:
+        """Press "Bezahlen" on the sandbox page: the service sends itself the signed webhook."""
+        return self.request(
+            "POST",
+            self.path_of(checkout_url) + "/pay",
+            b"",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def issue_permit(self) -> tuple[Submitted, dict[str, Any]]:
+        """Submit, check out and pay in the sandbox; the application's status body once ISSUED."""
+        submitted = self.submit_example()
+        response = self.pay(self.open_checkout(submitted))
+        assert response.status == 303, response.text
+        status = self.status(submitted)
+        assert status["status"] == "ISSUED", status
+        return submitted, status
+
+    def payment_id(self, application_id: str) -> str:
+        item = self.dynamodb.get_item(
+            TableName=self.table_name,
+            Key={"PK": {"S": f"APP#{application_id}"}, "SK": {"S": "A"}},
+            ConsistentRead=True,
+        )["Item"]
+        payment_id: str = item["payment_id"]["S"]
+        return payment_id
+
+    def send_webhook(
+        self,
+        event_type: str,
+        *,
+        application_id: str,
+        payment_id: str,
+        amount_cents: int,
+        currency: str = "EUR",
+        event_id: str | None = None,
+    ) -> HttpResponse:
+        """A payment event signed with the local sandbox secret, as the provider sends it."""
+        from chalicelib.adapters.payments.standard_webhooks import signed_headers
+        from scripts.run_local import LOCAL_WEBHOOK_SECRET
+
+        body = self.webhook_body(event_type, application_id, payment_id, amount_cents, currency)
+        event_id = event_id or f"evt_e2e_{os.urandom(8).hex()}"
+        headers = signed_headers(LOCAL_WEBHOOK_SECRET, event_id, int(time.time()), body)
+        return self.post_webhook(headers, body)
+
+    @staticmethod
+    def webhook_body(
+        event_type: str, application_id: str, payment_id: str, amount_cents: int, currency: str
+    ) -> bytes:
+        event = {
+            "type": event_type,
+            "data": {
+                "payment_id": payment_id,
+                "application_id": application_id,
+                "amount_cents": amount_cents,
+                "currency": currency,
+            },
+        }
+        return json.dumps(event, separators=(",", ":")).encode("utf-8")
+
+    def post_webhook(self, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+        return self.request(
+            "POST",
+            "/api/payments/sandbox/webhook",
+            body,
+            {"Content-Type": "application/json", **headers},
+        )
+
+    # -- table ----------------------------------------------------------------------------
+
+    def items_of_application(self, application_id: str) -> list[dict[str, Any]]:
+        """Every item under the application's partition (the application and its audit)."""
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"APP#{application_id}"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.dynamodb.query(**kwargs)
+            found += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def permit_items_of_application(self, application_id: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "FilterExpression": "#type = :permit AND application_id = :app",
+            "ExpressionAttributeNames": {"#type": "type"},
+            "ExpressionAttributeValues": {
+                ":permit": {"S": "permit"},
+                ":app": {"S": application_id},
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.dynamodb.scan(**kwargs)
+            found += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_serving(base_url: str, child: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    last_error = ""
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            log = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+            raise RuntimeError(f"chalice local exited with {child.returncode}:\n{log}")
+        try:
+            with urllib.request.urlopen(base_url + "/api/forms", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (OSError, urllib.error.URLError) as error:
+            last_error = str(error)
+        time.sleep(0.2)
+    log = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+    raise RuntimeError(
+        f"service did not answer GET /api/forms within {START_TIMEOUT_SECONDS} s "
+        f"({last_error}):\n{log}"
+    )
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        return
+    child.send_signal(signal.SIGINT)  # what Ctrl-C does to `make run`
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_service() -> Iterator[LiveService]:
+    import boto3
+
+    from chalicelib.adapters.dynamodb.table import create_table
+    from scripts.moto_server import LocalDynamoDB
+    from scripts.run_local import TABLE_NAME, local_environment
+
+    port = _free_port()
+    base_url = f"http://{HOST}:{port}"
+    with (
+        LocalDynamoDB(HOST, 0) as dynamodb_server,
+        tempfile.TemporaryDirectory(prefix="e2e-service-") as workdir,
+    ):
+        env = local_environment(dynamodb_server.endpoint, port)
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=dynamodb_server.endpoint,
+            region_name=env["AWS_DEFAULT_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        create_table(client, TABLE_NAME)
+        log_path = Path(workdir) / "chalice-local.log"
+        chalice = Path(sys.executable).parent / "chalice"
+        command = [
+            str(chalice), "local", "--host", HOST, "--port", str(port),
+            "--stage", "local", "--no-autoreload",
+        ]  # fmt: skip
+        with log_path.open("wb") as log:
+            child = subprocess.Popen(
+                command, cwd=APP_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        try:
+            _wait_until_serving(base_url, child, log_path)
+            yield LiveService(base_url, env, client, TABLE_NAME, log_path)
+        finally:
+            _stop(child)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of the Chromium binary; the browser tests are skipped (saying why) without one."""
+    from tests.e2e.browser import find_chromium
+
+    found = find_chromium()
+    if found is None:
+        pytest.skip("Chromium is not installed (run `make system-deps`; CI installs it)")
+    return found
