@@ -301,3 +301,15 @@ def test_bad_template_names_raise(renderer, name: str) -> None:  # type: ignore[
         renderer.render(name, FIELDS, QR_URL)
     with pytest.raises(ValueError):
         renderer.placeholder_names(name)
+
+
+def test_concurrent_renders_give_the_same_bytes(renderer, permit: bytes) -> None:  # type: ignore[no-untyped-def]
+    """Threads share the parsed template and font (chalice local serves from threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = NAMES * 4
+    expected = {name: _render(renderer, **{"applicant.name": name}) for name in NAMES}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: _render(renderer, **{"applicant.name": n}), names))
+    for name, pdf in zip(names, results, strict=True):
+        assert pdf == expected[name]

@@ -36,6 +36,7 @@ class _Font:
     metrics: FontMetrics
     digest: bytes
     charset: frozenset[int]
+    file_lock: threading.Lock
 
     def width_at_1pt(self, text: str) -> float:
         return float(self.font.stringWidth(text, 1.0))
@@ -51,6 +52,7 @@ def _load_font(path: Path) -> _Font:
         metrics=font_metrics(font.face),
         digest=hashlib.sha256(data).digest(),
         charset=frozenset(font.face.charToGlyph),
+        file_lock=threading.Lock(),
     )
 
 
@@ -129,7 +131,7 @@ class PdfTemplateRenderer:
                     )
                 )
 
-        subsets = FontSubsets(font.font, font.metrics)
+        subsets = FontSubsets(font.font, font.metrics, font.file_lock)
         try:
             ops = ["0 g", *text_operators(placed, subsets)]
             qr_ops = self._qr_operators(tpl, qr_content)
