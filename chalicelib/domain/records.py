@@ -113,6 +113,7 @@ class IdempotencyRecord:
     application_id: str
     response: dict[str, Any]
     expires_at: int
+    ttl_seconds: int = 24 * 3600
 
 
 @dataclass(frozen=True)

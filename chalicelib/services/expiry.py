@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import AuditEntry
 from chalicelib.services.ports import Clock
@@ -36,7 +37,7 @@ class UnpaidCanceller:
         cancelled: list[str] = []
         for status in (Status.SUBMITTED, Status.AWAITING_PAYMENT):
             for days_back in range(LOOKBACK_DAYS + 1):
-                day = (cutoff - timedelta(days=days_back)).date()
+                day = berlin_today(cutoff - timedelta(days=days_back))
                 queue = self._store.all_queued_application_ids(
                     status.value, day.isoformat(), self._page_size
                 )

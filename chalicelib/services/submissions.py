@@ -130,6 +130,7 @@ class SubmissionService:
                 application_id=app.id,
                 response=public,
                 expires_at=int((now + IDEMPOTENCY_TTL).timestamp()),
+                ttl_seconds=int(IDEMPOTENCY_TTL.total_seconds()),
             )
         try:
             self._store.create_application(app, audits, idem, permit)

@@ -916,13 +916,6 @@ def test_an_integral_number_with_a_fraction_is_that_integer(
     assert data["duration_months"] == 12 and isinstance(data["duration_months"], int)
 
 
-@pytest.mark.xfail(
-    reason="store.py/submissions.py: an idempotency record past its expires_at still blocks the "
-    "key until DynamoDB's TTL sweeper deletes it (up to days later; never on emulators). The "
-    "create condition should be 'attribute_not_exists(PK) OR expires_at < :now', and a replay "
-    "should treat an expired record as absent",
-    strict=True,
-)
 def test_an_expired_idempotency_key_can_be_used_again(
     client: Any, clock: FixedClock, dynamodb_client: Any, table_name: str
 ) -> None:

@@ -11,6 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
@@ -71,7 +72,7 @@ def queue_keys(app: Application) -> Item:
     if app.status not in QUEUED_STATUSES and not app.flags:
         return {}
     status = "FLAGGED" if app.flags else app.status.value
-    day = app.created_at.date().isoformat()
+    day = berlin_today(app.created_at).isoformat()  # staff think in Berlin days
     return {
         "GSI1PK": _s(f"QUEUE#{status}#{day}"),
         "GSI1SK": _s(f"{app.created_at.isoformat()}#{app.id}"),

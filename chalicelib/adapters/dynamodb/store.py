@@ -127,7 +127,14 @@ class DynamoDBStore:
         """Create an application (and, for free forms, its permit) in one request."""
         actions: list[tuple[str, dict[str, Any]]] = []
         if idempotency is not None:
-            idem_put = _put(items.idempotency_item(idempotency), _NEW)
+            # An expired record may linger until DynamoDB's TTL sweep (days, or never on
+            # emulators): it must not block its key, so "expired" counts as "absent".
+            idem_put = _put(
+                items.idempotency_item(idempotency),
+                "attribute_not_exists(PK) OR expires_at < :issued_at",
+            )
+            issued_at = idempotency.expires_at - idempotency.ttl_seconds
+            idem_put["Put"]["ExpressionAttributeValues"] = {":issued_at": {"N": str(issued_at)}}
             idem_put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             actions.append(("idempotency", idem_put))
         actions.append(("application", _put(items.application_item(app), _NEW)))
