@@ -59,3 +59,24 @@ def test_preview_pdf_is_rendered_per_form(tmp_path: Path) -> None:
     written = render_previews(tmp_path / "preview")
     assert [p.name for p in written] == ["resident-parking-permit.preview.pdf"]
     assert written[0].read_bytes().startswith(b"%PDF-")
+
+
+def test_every_character_a_text_pattern_admits_can_be_printed() -> None:
+    """A name the form accepts must print: the PDF font covers every allowed character."""
+    import re
+
+    from chalicelib.adapters.pdf.renderer import PdfTemplateRenderer
+
+    renderer = PdfTemplateRenderer(REPO_ROOT / "pdf_templates")
+    schema = json.loads((REPO_ROOT / "schemas" / "resident-parking-permit.json").read_text())
+    printed = [
+        schema["properties"]["applicant"]["properties"]["family_name"],
+        schema["properties"]["applicant"]["properties"]["given_names"],
+        schema["properties"]["address"]["properties"]["street"],
+    ]
+    for field in printed:
+        pattern = re.compile(field["pattern"])
+        allowed = "".join(chr(c) for c in range(0x20, 0x3000) if pattern.match(chr(c)))
+        assert len(allowed) > 1000
+        assert renderer.unsupported_characters(allowed) == frozenset()
+        assert not pattern.match("王")
