@@ -44,7 +44,7 @@ def package(stage: str = "prod", out: Path = BUILD / "package", lint: bool = Tru
     problems = check()
     if problems:
         raise SystemExit("forms are broken:\n" + "\n".join(problems))
-    source = stage_sources(BUILD / "package-src")
+    source = stage_sources(out.parent / f"{out.name}-src")  # own staging dir per output
     if out.exists():
         shutil.rmtree(out)
     chalice = Path(sys.executable).parent / "chalice"

@@ -16,6 +16,7 @@ __all__ = [
     "InvalidTokenError",
     "NotFoundError",
     "PaymentRequiredError",
+    "StaffAuthError",
     "ValidationFailedError",
     "WebhookMalformedError",
     "WebhookSignatureError",
@@ -69,3 +70,7 @@ class WebhookSignatureError(DomainError):
 
 class WebhookMalformedError(DomainError):
     """A correctly signed webhook whose body is not an event we can read."""
+
+
+class StaffAuthError(DomainError):
+    """No or unknown staff credentials: 401, whatever the staff route."""

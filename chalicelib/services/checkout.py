@@ -20,7 +20,7 @@ from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, CheckoutInfo
 from chalicelib.services.applications import ApplicationAccess
-from chalicelib.services.ports import CheckoutRequest, Clock, PaymentProvider
+from chalicelib.services.ports import ApplicationStore, CheckoutRequest, Clock, PaymentProvider
 from chalicelib.services.store_errors import StaleApplicationError
 
 __all__ = ["CHECKOUT_REUSE", "CheckoutService"]
@@ -34,7 +34,7 @@ class CheckoutService:
     def __init__(
         self,
         access: ApplicationAccess,
-        store: Any,
+        store: ApplicationStore,
         registry: Any,
         provider: PaymentProvider,
         clock: Clock,

@@ -9,12 +9,11 @@ cancellation is flagged for staff, not issued (see PaymentService).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import AuditEntry
-from chalicelib.services.ports import Clock
+from chalicelib.services.ports import ApplicationStore, Clock
 from chalicelib.services.store_errors import StaleApplicationError
 
 __all__ = ["UnpaidCanceller"]
@@ -24,7 +23,7 @@ LOOKBACK_DAYS = 30  # older queue days are assumed swept by earlier runs
 
 class UnpaidCanceller:
     def __init__(
-        self, store: Any, clock: Clock, cancel_after: timedelta, page_size: int = 100
+        self, store: ApplicationStore, clock: Clock, cancel_after: timedelta, page_size: int = 100
     ) -> None:
         self._store = store
         self._clock = clock

@@ -17,7 +17,7 @@ from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
 from chalicelib.services.issuance import IssuanceService
-from chalicelib.services.ports import Clock, PaymentEvent, PaymentProvider
+from chalicelib.services.ports import ApplicationStore, Clock, PaymentEvent, PaymentProvider
 from chalicelib.services.store_errors import (
     DuplicateEventError,
     PermitSerialTakenError,
@@ -52,7 +52,7 @@ class WebhookOutcome:
 class PaymentService:
     def __init__(
         self,
-        store: Any,
+        store: ApplicationStore,
         registry: Any,
         issuance: IssuanceService,
         providers: dict[str, PaymentProvider],

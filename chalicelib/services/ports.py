@@ -7,12 +7,22 @@ library, so the services stay importable (and testable) without them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.records import (
+    Application,
+    AuditEntry,
+    IdempotencyRecord,
+    PaymentEventRecord,
+    PermitRecord,
+)
+
 __all__ = [
+    "ApplicationStore",
     "Checkout",
     "CheckoutRequest",
     "Clock",
@@ -102,3 +112,47 @@ class DocumentRenderer(Protocol):
     def render(self, template: str, fields: Mapping[str, str], qr_content: str) -> bytes:
         """Fill the named template's placeholder fields and QR rectangle; deterministic bytes."""
         ...
+
+
+class ApplicationStore(Protocol):
+    """Persistence of applications, permits, audit, idempotency and event dedupe records.
+
+    One implementation (DynamoDB, ``chalicelib.adapters.dynamodb.store``), tested by a contract
+    suite that runs against any DynamoDB endpoint. Every write is atomic: a failure raises one
+    of ``chalicelib.services.store_errors`` and leaves nothing half-written.
+    """
+
+    def get_application(self, application_id: str) -> Application | None: ...
+
+    def get_permit(self, serial: int) -> PermitRecord | None: ...
+
+    def get_idempotency(self, scope: str, key_hash: str) -> IdempotencyRecord | None: ...
+
+    def list_audit(self, application_id: str) -> list[AuditEntry]: ...
+
+    def all_queued_application_ids(
+        self, status: str, day: str, page_size: int = 100
+    ) -> list[str]: ...
+
+    def create_application(
+        self,
+        app: Application,
+        audits: Sequence[AuditEntry],
+        idempotency: IdempotencyRecord | None = None,
+        permit: PermitRecord | None = None,
+    ) -> None: ...
+
+    def save(
+        self,
+        before: Application,
+        after: Application,
+        audits: Sequence[AuditEntry],
+        *,
+        event: PaymentEventRecord | None = None,
+        new_permit: PermitRecord | None = None,
+        permit_status: tuple[int, Status, Status] | None = None,
+    ) -> None: ...
+
+    def record_event(
+        self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
+    ) -> None: ...

@@ -14,20 +14,16 @@ import re
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.errors import ConflictError, DomainError, NotFoundError
+from chalicelib.domain.errors import ConflictError, NotFoundError, StaffAuthError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry
 from chalicelib.services.applications import APPLICATION_ID_PATTERN
-from chalicelib.services.ports import Clock
+from chalicelib.services.ports import ApplicationStore, Clock
 
 __all__ = ["StaffAuthError", "StaffService", "authenticate_staff"]
 
 QUEUE_STATUSES = ("SUBMITTED", "AWAITING_PAYMENT", "FLAGGED")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{16,128})$")
-
-
-class StaffAuthError(DomainError):
-    """No or unknown staff credentials: 401, whatever the route."""
 
 
 def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...]) -> str:
@@ -43,7 +39,7 @@ def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...])
 
 
 class StaffService:
-    def __init__(self, store: Any, clock: Clock) -> None:
+    def __init__(self, store: ApplicationStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -55,7 +51,7 @@ class StaffService:
         except ValueError as error:
             raise NotFoundError("day must be YYYY-MM-DD") from error
         rows = []
-        for app_id in self._store.queued_application_ids(status, day):
+        for app_id in self._store.all_queued_application_ids(status, day):
             app = self._store.get_application(app_id)
             if app is not None:
                 rows.append(_summary(app))

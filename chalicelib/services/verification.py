@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.errors import InvalidTokenError
 from chalicelib.domain.lifecycle import Status
-from chalicelib.services.ports import Clock
+from chalicelib.services.ports import ApplicationStore, Clock
 
 __all__ = ["VerificationService", "verdict"]
 
@@ -35,7 +35,7 @@ def verdict(status: Status | None, valid_from: date, valid_to: date, today: date
 
 
 class VerificationService:
-    def __init__(self, verifier: Any, store: Any, clock: Clock) -> None:
+    def __init__(self, verifier: Any, store: ApplicationStore, clock: Clock) -> None:
         self._verifier = verifier
         self._store = store
         self._clock = clock

@@ -17,7 +17,6 @@ from chalice.app import Response
 
 from chalicelib.domain import errors
 from chalicelib.domain.messages import message_for, pick_language
-from chalicelib.services.staff import StaffAuthError
 from chalicelib.services.store_errors import StoreUnavailableError
 
 __all__ = ["ClientError", "problem", "problem_responses"]
@@ -108,7 +107,7 @@ def map_error(error: Exception, accept_language: str | None) -> Response:
         return problem(401, "webhook-signature", "Webhook signature rejected", str(error))
     if isinstance(error, errors.WebhookMalformedError):
         return problem(400, "webhook-malformed", "Webhook body rejected", str(error))
-    if isinstance(error, StaffAuthError):
+    if isinstance(error, errors.StaffAuthError):
         response = problem(401, "unauthorized", "Anmeldung erforderlich / Authentication required")
         response.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
         return response
