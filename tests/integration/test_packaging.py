@@ -79,3 +79,14 @@ def test_template_scopes_role_to_the_table_and_wires_environment(packaged: Path)
     for function in functions:
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["PERMIT_TABLE_NAME"] == {"Ref": "PermitTable"}
+
+
+def test_api_gateway_treats_every_type_as_binary_so_browsers_get_the_pdf(packaged: Path) -> None:
+    """API Gateway converts by the FIRST Accept type; a browser's is text/html, not */*.
+
+    With '*/*' the base64 PDF from Lambda is always decoded; request bodies then arrive
+    base64-encoded, which Chalice's Request decodes (isBase64Encoded).
+    """
+    template = json.loads((packaged / "sam.json").read_text())
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert body["x-amazon-apigateway-binary-media-types"] == ["*/*"]
