@@ -193,16 +193,9 @@ class LiveService:
     def webhook_body(
         event_type: str, application_id: str, payment_id: str, amount_cents: int, currency: str
     ) -> bytes:
-        event = {
-            "type": event_type,
-            "data": {
-                "payment_id": payment_id,
-                "application_id": application_id,
-                "amount_cents": amount_cents,
-                "currency": currency,
-            },
-        }
-        return json.dumps(event, separators=(",", ":")).encode("utf-8")
+        from tests.integration.payment_helpers import event_body
+
+        return event_body(event_type, application_id, payment_id, amount_cents, currency)
 
     def post_webhook(self, headers: Mapping[str, str], body: bytes) -> HttpResponse:
         return self.request(
