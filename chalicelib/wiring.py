@@ -62,7 +62,7 @@ class Container:
         from chalicelib.services.submissions import SubmissionService
 
         return SubmissionService(
-            self.registry, self.store, self.clock, self.settings.app_secret, self.issuance
+            self.registry, self.store, self.clock, self.settings.app_secret, _LazyIssuer(self)
         )
 
     def subkey(self, purpose: str) -> bytes:
@@ -111,14 +111,18 @@ class Container:
 
         return self._get("issuance", lambda: IssuanceService(self.signer, self.clock))
 
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Never in prod: test money must not issue real permits."""
+        return self.settings.stage != "prod"
+
     @functools.cached_property
     def sandbox(self) -> Any:
-        """The sandbox provider; refused in the prod stage, where no test money may issue permits."""
         from chalicelib.adapters.payments.sandbox import SandboxProvider
-        from chalicelib.config import ConfigurationError
+        from chalicelib.domain.errors import NotFoundError
 
-        if self.settings.stage == "prod":
-            raise ConfigurationError("the sandbox payment provider is disabled in prod")
+        if not self.sandbox_enabled:
+            raise NotFoundError("the sandbox payment provider is disabled in this stage")
         return SandboxProvider(
             self.settings.public_base_url,
             self.settings.webhook_secrets,
@@ -127,16 +131,16 @@ class Container:
 
     @functools.cached_property
     def payment_provider(self) -> Any:
-        return self._get("payment_provider", lambda: self.sandbox)
+        """The configured provider, or None where none is (prod has no real adapter yet)."""
+        return self._get("payment_provider", lambda: self.sandbox if self.sandbox_enabled else None)
 
     @functools.cached_property
     def payments(self) -> Any:
         from chalicelib.services.payments import PaymentService
 
         provider = self.payment_provider
-        return PaymentService(
-            self.store, self.registry, self.issuance, {provider.name: provider}, self.clock
-        )
+        providers = {provider.name: provider} if provider is not None else {}
+        return PaymentService(self.store, self.registry, _LazyIssuer(self), providers, self.clock)
 
     @functools.cached_property
     def checkout(self) -> Any:
@@ -202,3 +206,20 @@ class Container:
         from chalicelib.services.staff import StaffService
 
         return StaffService(self.store, self.clock)
+
+
+class _LazyIssuer:
+    """Builds the issuer (and so loads the signing key) only when a permit is issued.
+
+    Paid submissions and most webhooks (failed, duplicate, refund) never sign anything, so
+    they should not pay for loading the key, nor fail where no key is configured.
+    """
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def build(self, form: Any, app: Any, **kwargs: Any) -> Any:
+        return self._container.issuance.build(form, app, **kwargs)
+
+    def issue_free(self, form: Any, app: Any) -> Any:
+        return self._container.issuance.issue_free(form, app)

@@ -16,6 +16,7 @@ __all__ = [
     "InvalidTokenError",
     "NotFoundError",
     "PaymentRequiredError",
+    "ServiceUnavailableError",
     "StaffAuthError",
     "ValidationFailedError",
     "WebhookMalformedError",
@@ -74,3 +75,7 @@ class WebhookMalformedError(DomainError):
 
 class StaffAuthError(DomainError):
     """No or unknown staff credentials: 401, whatever the staff route."""
+
+
+class ServiceUnavailableError(DomainError):
+    """A part of the service is not configured in this stage (e.g. no payment provider)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, ServiceUnavailableError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, CheckoutInfo
 from chalicelib.services.applications import ApplicationAccess
@@ -36,7 +36,7 @@ class CheckoutService:
         access: ApplicationAccess,
         store: ApplicationStore,
         registry: Any,
-        provider: PaymentProvider,
+        provider: PaymentProvider | None,
         clock: Clock,
         public_base_url: str,
         reuse_for: timedelta = CHECKOUT_REUSE,
@@ -51,6 +51,8 @@ class CheckoutService:
 
     def start(self, application_id: str, token: str | None) -> str:
         app = self._access.get(application_id, token)
+        if self._provider is None:
+            raise ServiceUnavailableError("online payment is not configured in this stage")
         for _ in range(3):
             if app.status is Status.AWAITING_PAYMENT and app.checkout is not None:
                 if self._clock.now() - app.checkout.created_at < self._reuse_for:
@@ -79,13 +81,16 @@ class CheckoutService:
             description=title,
             return_url=f"{self._base}/status/{app.id}",
         )
-        checkout = self._provider.create_checkout(request, nonce=f"{app.id}:{app.version}")
-        info = CheckoutInfo(self._provider.name, checkout.checkout_id, checkout.checkout_url, now)
+        provider = self._provider
+        if provider is None:
+            raise ServiceUnavailableError("online payment is not configured in this stage")
+        checkout = provider.create_checkout(request, nonce=f"{app.id}:{app.version}")
+        info = CheckoutInfo(provider.name, checkout.checkout_id, checkout.checkout_url, now)
         if app.status is Status.SUBMITTED:
             after = app.advance(Status.AWAITING_PAYMENT, now, checkout=info)
         else:  # replacing an expired checkout: same status, next version
             after = app.with_changes(now, checkout=info)
-        detail = {"provider": self._provider.name, "checkout_id": checkout.checkout_id}
+        detail = {"provider": provider.name, "checkout_id": checkout.checkout_id}
         if app.checkout is not None:
             detail["replaces"] = app.checkout.checkout_id
         audit = AuditEntry(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain.dates import berlin_today, validity_end
 from chalicelib.domain.forms import FormDefinition
@@ -20,7 +20,7 @@ from chalicelib.domain.pointers import resolve_pointer
 from chalicelib.domain.records import Application, AuditEntry, PermitRecord, PermitSummary
 from chalicelib.services.ports import Clock, Signer
 
-__all__ = ["IssuanceService", "NewPermit"]
+__all__ = ["IssuanceService", "Issuer", "NewPermit"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,24 @@ class NewPermit:
     application: Application
     permit: PermitRecord
     audit: AuditEntry
+
+
+class Issuer(Protocol):
+    """What the payment and submission use cases need of issuance (lets wiring defer the key)."""
+
+    def build(
+        self,
+        form: FormDefinition,
+        app: Application,
+        *,
+        actor: str,
+        payment_id: str | None = None,
+        now: datetime | None = None,
+    ) -> NewPermit: ...
+
+    def issue_free(
+        self, form: FormDefinition, app: Application
+    ) -> tuple[Application, PermitRecord, AuditEntry]: ...
 
 
 class IssuanceService:

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
-from chalicelib.services.issuance import IssuanceService
+from chalicelib.services.issuance import Issuer
 from chalicelib.services.ports import ApplicationStore, Clock, PaymentEvent, PaymentProvider
 from chalicelib.services.store_errors import (
     DuplicateEventError,
@@ -54,7 +54,7 @@ class PaymentService:
         self,
         store: ApplicationStore,
         registry: Any,
-        issuance: IssuanceService,
+        issuance: Issuer,
         providers: dict[str, PaymentProvider],
         clock: Clock,
     ) -> None:

@@ -107,6 +107,13 @@ def map_error(error: Exception, accept_language: str | None) -> Response:
         return problem(401, "webhook-signature", "Webhook signature rejected", str(error))
     if isinstance(error, errors.WebhookMalformedError):
         return problem(400, "webhook-malformed", "Webhook body rejected", str(error))
+    if isinstance(error, errors.ServiceUnavailableError):
+        return problem(
+            503,
+            "unavailable",
+            "Vorübergehend nicht verfügbar / Temporarily unavailable",
+            str(error),
+        )
     if isinstance(error, errors.StaffAuthError):
         response = problem(401, "unauthorized", "Anmeldung erforderlich / Authentication required")
         response.headers["WWW-Authenticate"] = 'Bearer realm="staff"'

@@ -174,3 +174,34 @@ def test_revoke_issued_permit_then_verify_says_revoked(
     )["audit"]
     assert audit[-1]["event"] == "revoked"
     assert audit[-1]["actor"].startswith("staff:")
+
+
+def test_prod_stage_has_no_sandbox_and_answers_without_500(
+    settings: Any, dynamodb_client: Any, clock: Any
+) -> None:
+    """In prod the sandbox is off: its pages and webhook are 404, checkout is 503, never 500."""
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.wiring import Container
+
+    app_module.set_container(
+        Container(replace(settings, stage="prod"), dynamodb=dynamodb_client, clock=clock)
+    )
+    try:
+        with Client(app_module.app) as client:
+            created = _submit(client)
+            bearer = {"Authorization": f"Bearer {created['access_token']}"}
+            checkout = client.http.post(
+                f"/api/applications/{created['id']}/checkout", headers=bearer
+            )
+            assert checkout.status_code == 503
+            assert client.http.get("/sandbox/checkout/abc.def").status_code == 404
+            webhook = client.http.post(
+                "/api/payments/sandbox/webhook",
+                body=b'{"type": "payment.succeeded"}',
+                headers={"Content-Type": "application/json"},
+            )
+            assert webhook.status_code == 404
+    finally:
+        app_module.set_container(None)
