@@ -15,6 +15,7 @@ from chalicelib.domain.dates import format_de
 from chalicelib.domain.errors import ConflictError, PaymentRequiredError
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.pointers import MISSING, resolve_pointer
 from chalicelib.domain.records import Application, PermitSummary
 from chalicelib.services.applications import ApplicationAccess
 from chalicelib.services.ports import DocumentRenderer
@@ -42,11 +43,10 @@ def document_context(
 
 
 def _lookup(context: dict[str, Any], path: str) -> str:
-    value: Any = context
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return ""
-        value = value[part]
+    """The text at a dotted path (``data.applicant.family_name``); empty when absent."""
+    value = resolve_pointer(context, "/" + path.replace(".", "/"))
+    if value is MISSING:
+        return ""
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return "" if value is None or isinstance(value, dict) else str(value)

@@ -8,32 +8,30 @@ time; with none configured, every call is refused.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.access import hash_token
 from chalicelib.domain.errors import ConflictError, NotFoundError, StaffAuthError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry
-from chalicelib.services.applications import APPLICATION_ID_PATTERN
+from chalicelib.services.applications import APPLICATION_ID_PATTERN, bearer_token
 from chalicelib.services.ports import ApplicationStore, Clock
 
 __all__ = ["StaffAuthError", "StaffService", "authenticate_staff"]
 
 QUEUE_STATUSES = ("SUBMITTED", "AWAITING_PAYMENT", "FLAGGED")
-_BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{16,128})$")
 
 
 def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...]) -> str:
     """The staff actor id (a hash prefix, no name) or StaffAuthError."""
-    match = _BEARER.match((authorization or "").strip())
-    presented = hashlib.sha256(match.group(1).encode() if match else b"").hexdigest()
+    token = bearer_token(authorization)
+    presented = hash_token(token or "")  # hashed either way: both paths cost the same
     found = False
     for expected in token_hashes:  # compare against all: time does not tell which matched
         found |= hmac.compare_digest(presented, expected.lower())
-    if not (match and found):
+    if not (token and found):
         raise StaffAuthError("staff credentials required")
     return f"staff:{presented[:8]}"
 
