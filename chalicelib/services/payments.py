@@ -22,6 +22,7 @@ from chalicelib.services.store_errors import (
     DuplicateEventError,
     PermitSerialTakenError,
     StaleApplicationError,
+    StoreUnavailableError,
 )
 
 __all__ = ["PaymentService", "WebhookOutcome"]
@@ -87,8 +88,6 @@ class PaymentService:
             except (StaleApplicationError, PermitSerialTakenError):
                 continue  # someone else changed it (often: the same event, concurrently): re-read
         # Still contended after several tries: let the provider retry later.
-        from chalicelib.services.store_errors import StoreUnavailableError
-
         raise StoreUnavailableError("application contended; retry")
 
     def _dispatch(self, provider: str, event: PaymentEvent, app: Application) -> WebhookOutcome:

@@ -74,21 +74,8 @@ class DynamoDBStore:
         )
         return [items.audit_from_item(item) for item in response]
 
-    def queued_application_ids(self, status: str, day: str, limit: int = 100) -> list[str]:
-        """Ids in the sparse staff/job queue for one status and creation day."""
-        found = self._query(
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"QUEUE#{status}#{day}"}},
-            Limit=limit,
-        )
-        return [item["PK"]["S"].removeprefix("APP#") for item in found]
-
     def all_queued_application_ids(self, status: str, day: str, page_size: int = 100) -> list[str]:
-        """Every id in one queue partition, following the pages (a busy day has more than one).
-
-        For jobs that must see the whole queue; ``queued_application_ids`` is one page.
-        """
+        """Every id in one queue partition, following the pages (a busy day has more than one)."""
         ids: list[str] = []
         query: dict[str, Any] = {
             "IndexName": "GSI1",
