@@ -17,6 +17,7 @@ __all__ = ["APP_ROOT", "ConfigurationError", "Settings"]
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
 APP_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
 
 
 class ConfigurationError(Exception):
@@ -44,7 +45,7 @@ class Settings:
     staff_token_hashes: tuple[str, ...] = field(repr=False)
     signing_backend: str = "local"
     signing_key_id: int = 1
-    local_key_path: Path = APP_ROOT / ".local" / "signing-key.pem"
+    local_key_path: Path = DEFAULT_LOCAL_KEY
     kms_key_id: str = ""
     retired_keys: tuple[str, ...] = ()
     unpaid_cancel_after: timedelta = timedelta(hours=48)
@@ -78,9 +79,7 @@ class Settings:
             staff_token_hashes=_csv(env.get("PERMIT_STAFF_TOKEN_SHA256", "")),
             signing_backend=env.get("PERMIT_SIGNING_BACKEND", "local"),
             signing_key_id=int(env.get("PERMIT_SIGNING_KEY_ID", "1")),
-            local_key_path=Path(
-                env.get("PERMIT_LOCAL_KEY_PATH", str(APP_ROOT / ".local" / "signing-key.pem"))
-            ),
+            local_key_path=Path(env.get("PERMIT_LOCAL_KEY_PATH", str(DEFAULT_LOCAL_KEY))),
             kms_key_id=env.get("PERMIT_KMS_KEY_ID", ""),
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
