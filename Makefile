@@ -2,15 +2,17 @@
 # Everything they need is installed from here: the virtualenv, the Python packages and the
 # Debian tools the end-to-end tests use (poppler-utils, zbar-tools, qpdf, chromium).
 SHELL := /bin/bash
-PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+# The stamp names the interpreter version, so a venv left by another Python is rebuilt.
+STAMP := $(VENV)/.installed-py3.13
 
 .PHONY: run test test-fast lint bench package system-deps check-forms clean
 
 $(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@interpreter=$$(scripts/find-python.sh) || exit 1; \
+	  echo "creating $(VENV) with $$interpreter"; \
+	  "$$interpreter" -m venv --clear $(VENV)
 	$(PY) -m pip install -q --upgrade 'pip>=25.1'
 	$(PY) -m pip install -q -r requirements.txt --group dev
 	touch $(STAMP)
