@@ -2,63 +2,109 @@
 
 Nothing is built at import time (Chalice imports app.py while packaging, and cold starts
 should pay only for what a request uses). Tests build a Container with their own Settings
-and pass fakes through ``overrides``; no patching of our own code.
+and pass fakes through keyword overrides, never by patching our own code. The overrides are
+a ``TypedDict``, so mypy checks their names and types at every call site, and an unknown
+name is refused at run time too: a misspelt override must fail, not be silently ignored.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from chalicelib.config import Settings
 from chalicelib.services.clock import SystemClock
 
-__all__ = ["Container"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from chalicelib.adapters.payments.delivery import Transport, WebhookDelivery
+    from chalicelib.adapters.payments.sandbox import SandboxProvider
+    from chalicelib.domain.forms import FormDefinition
+    from chalicelib.domain.records import Application, AuditEntry, PermitRecord
+    from chalicelib.services.applications import ApplicationAccess
+    from chalicelib.services.checkout import CheckoutService
+    from chalicelib.services.documents import DocumentService
+    from chalicelib.services.expiry import UnpaidCanceller
+    from chalicelib.services.form_registry import FormRegistry
+    from chalicelib.services.issuance import Issuer, NewPermit
+    from chalicelib.services.keyring import KeyRing
+    from chalicelib.services.payments import PaymentService
+    from chalicelib.services.ports import (
+        ApplicationStore,
+        Clock,
+        DocumentRenderer,
+        PaymentProvider,
+        Signer,
+    )
+    from chalicelib.services.staff import StaffService
+    from chalicelib.services.submissions import SubmissionService
+    from chalicelib.services.verification import VerificationService
+
+__all__ = ["Container", "Overrides"]
+
+DynamoDBClient = Any
+"""A boto3 DynamoDB client; boto3 ships no type stubs, so this is the honest type."""
+
+
+class Overrides(TypedDict, total=False):
+    """What a test (or the local run) may replace; each is built lazily otherwise."""
+
+    clock: Clock
+    dynamodb: DynamoDBClient
+    store: ApplicationStore
+    registry: FormRegistry
+    signer: Signer
+    keyring: KeyRing
+    issuance: Issuer
+    payment_provider: PaymentProvider | None
+    webhook_transport: Transport
+    renderer: DocumentRenderer
+
+
+_OVERRIDABLE = frozenset(Overrides.__annotations__)
 
 
 class Container:
-    def __init__(self, settings: Settings, **overrides: Any) -> None:
+    def __init__(self, settings: Settings, **overrides: Unpack[Overrides]) -> None:
+        unknown = set(overrides) - _OVERRIDABLE
+        if unknown:
+            raise TypeError(f"unknown Container override(s): {', '.join(sorted(unknown))}")
         self.settings = settings
         self._overrides = overrides
 
-    def _get(self, name: str, factory: Any) -> Any:
-        if name in self._overrides:
-            return self._overrides[name]
-        return factory()
+    @functools.cached_property
+    def clock(self) -> Clock:
+        return self._overrides.get("clock") or SystemClock()
 
     @functools.cached_property
-    def clock(self) -> Any:
-        return self._get("clock", SystemClock)
+    def dynamodb(self) -> DynamoDBClient:
+        if "dynamodb" in self._overrides:
+            return self._overrides["dynamodb"]
+        import boto3  # endpoint from AWS_ENDPOINT_URL_DYNAMODB, as boto3 reads it itself
+
+        return boto3.client("dynamodb")
 
     @functools.cached_property
-    def dynamodb(self) -> Any:
-        def build() -> Any:
-            import boto3  # endpoint from AWS_ENDPOINT_URL_DYNAMODB, as boto3 reads it itself
+    def store(self) -> ApplicationStore:
+        if "store" in self._overrides:
+            return self._overrides["store"]
+        from chalicelib.adapters.dynamodb.store import DynamoDBStore
 
-            return boto3.client("dynamodb")
-
-        return self._get("dynamodb", build)
-
-    @functools.cached_property
-    def store(self) -> Any:
-        def build() -> Any:
-            from chalicelib.adapters.dynamodb.store import DynamoDBStore
-
-            return DynamoDBStore(self.dynamodb, self.settings.table_name)
-
-        return self._get("store", build)
+        return DynamoDBStore(self.dynamodb, self.settings.table_name)
 
     @functools.cached_property
-    def registry(self) -> Any:
-        def build() -> Any:
-            from chalicelib.services.form_registry import FormRegistry
+    def registry(self) -> FormRegistry:
+        if "registry" in self._overrides:
+            return self._overrides["registry"]
+        from chalicelib.services.form_registry import FormRegistry
 
-            return FormRegistry(self.settings.schemas_dir)
-
-        return self._get("registry", build)
+        return FormRegistry(self.settings.schemas_dir)
 
     @functools.cached_property
-    def submissions(self) -> Any:
+    def submissions(self) -> SubmissionService:
         from chalicelib.services.submissions import SubmissionService
 
         return SubmissionService(
@@ -67,49 +113,46 @@ class Container:
 
     def subkey(self, purpose: str) -> bytes:
         """A key for one purpose derived from the app secret, so one secret serves several."""
-        import hashlib
-        import hmac
-
         return hmac.new(self.settings.app_secret, purpose.encode(), hashlib.sha256).digest()
 
     @functools.cached_property
-    def signer(self) -> Any:
-        def build() -> Any:
-            settings = self.settings
-            if settings.signing_backend == "kms":
-                import boto3
+    def signer(self) -> Signer:
+        if "signer" in self._overrides:
+            return self._overrides["signer"]
+        settings = self.settings
+        if settings.signing_backend == "kms":
+            import boto3
 
-                from chalicelib.adapters.signing.kms import KmsSigner
+            from chalicelib.adapters.signing.kms import KmsSigner
 
-                return KmsSigner(boto3.client("kms"), settings.kms_key_id, settings.signing_key_id)
-            from chalicelib.adapters.signing.local_key import LocalKeySigner, ensure_local_key
+            return KmsSigner(boto3.client("kms"), settings.kms_key_id, settings.signing_key_id)
+        from chalicelib.adapters.signing.local_key import LocalKeySigner, ensure_local_key
 
-            if settings.stage != "prod":
-                ensure_local_key(settings.local_key_path)
-            return LocalKeySigner(settings.local_key_path, settings.signing_key_id)
-
-        return self._get("signer", build)
-
-    @functools.cached_property
-    def keyring(self) -> Any:
-        def build() -> Any:
-            import base64
-
-            from chalicelib.services.keyring import KeyRing
-
-            retired = []
-            for entry in self.settings.retired_keys:
-                key_id, _, pem_b64 = entry.partition(":")
-                retired.append((int(key_id), base64.b64decode(pem_b64)))
-            return KeyRing.for_signer(self.signer, retired)
-
-        return self._get("keyring", build)
+        if settings.stage != "prod":
+            ensure_local_key(settings.local_key_path)
+        return LocalKeySigner(settings.local_key_path, settings.signing_key_id)
 
     @functools.cached_property
-    def issuance(self) -> Any:
+    def keyring(self) -> KeyRing:
+        if "keyring" in self._overrides:
+            return self._overrides["keyring"]
+        import base64
+
+        from chalicelib.services.keyring import KeyRing
+
+        retired = []
+        for entry in self.settings.retired_keys:
+            key_id, _, pem_b64 = entry.partition(":")
+            retired.append((int(key_id), base64.b64decode(pem_b64)))
+        return KeyRing.for_signer(self.signer, retired)
+
+    @functools.cached_property
+    def issuance(self) -> Issuer:
+        if "issuance" in self._overrides:
+            return self._overrides["issuance"]
         from chalicelib.services.issuance import IssuanceService
 
-        return self._get("issuance", lambda: IssuanceService(self.signer, self.clock))
+        return IssuanceService(self.signer, self.clock)
 
     @property
     def sandbox_enabled(self) -> bool:
@@ -117,7 +160,7 @@ class Container:
         return self.settings.stage != "prod"
 
     @functools.cached_property
-    def sandbox(self) -> Any:
+    def sandbox(self) -> SandboxProvider:
         from chalicelib.adapters.payments.sandbox import SandboxProvider
         from chalicelib.domain.errors import NotFoundError
 
@@ -130,12 +173,14 @@ class Container:
         )
 
     @functools.cached_property
-    def payment_provider(self) -> Any:
+    def payment_provider(self) -> PaymentProvider | None:
         """The configured provider, or None where none is (prod has no real adapter yet)."""
-        return self._get("payment_provider", lambda: self.sandbox if self.sandbox_enabled else None)
+        if "payment_provider" in self._overrides:
+            return self._overrides["payment_provider"]
+        return self.sandbox if self.sandbox_enabled else None
 
     @functools.cached_property
-    def payments(self) -> Any:
+    def payments(self) -> PaymentService:
         from chalicelib.services.payments import PaymentService
 
         provider = self.payment_provider
@@ -143,7 +188,7 @@ class Container:
         return PaymentService(self.store, self.registry, _LazyIssuer(self), providers, self.clock)
 
     @functools.cached_property
-    def checkout(self) -> Any:
+    def checkout(self) -> CheckoutService:
         from chalicelib.services.checkout import CheckoutService
 
         return CheckoutService(
@@ -156,23 +201,22 @@ class Container:
         )
 
     @functools.cached_property
-    def webhook_delivery(self) -> Any:
+    def webhook_delivery(self) -> WebhookDelivery:
         from chalicelib.adapters.payments.delivery import WebhookDelivery
 
         url = f"{self.settings.public_base_url}/api/payments/sandbox/webhook"
         return WebhookDelivery(url, transport=self._overrides.get("webhook_transport"))
 
     @functools.cached_property
-    def renderer(self) -> Any:
-        def build() -> Any:
-            from chalicelib.adapters.pdf.renderer import PdfTemplateRenderer
+    def renderer(self) -> DocumentRenderer:
+        if "renderer" in self._overrides:
+            return self._overrides["renderer"]
+        from chalicelib.adapters.pdf.renderer import PdfTemplateRenderer
 
-            return PdfTemplateRenderer(self.settings.templates_dir)
-
-        return self._get("renderer", build)
+        return PdfTemplateRenderer(self.settings.templates_dir)
 
     @functools.cached_property
-    def documents(self) -> Any:
+    def documents(self) -> DocumentService:
         from chalicelib.services.documents import DocumentService
 
         return DocumentService(
@@ -184,25 +228,25 @@ class Container:
         )
 
     @functools.cached_property
-    def verification(self) -> Any:
+    def verification(self) -> VerificationService:
         from chalicelib.services.verification import VerificationService
 
         return VerificationService(self.keyring.verifier, self.store, self.clock)
 
     @functools.cached_property
-    def unpaid_canceller(self) -> Any:
+    def unpaid_canceller(self) -> UnpaidCanceller:
         from chalicelib.services.expiry import UnpaidCanceller
 
         return UnpaidCanceller(self.store, self.clock, self.settings.unpaid_cancel_after)
 
     @functools.cached_property
-    def access(self) -> Any:
+    def access(self) -> ApplicationAccess:
         from chalicelib.services.applications import ApplicationAccess
 
         return ApplicationAccess(self.store)
 
     @functools.cached_property
-    def staff(self) -> Any:
+    def staff(self) -> StaffService:
         from chalicelib.services.staff import StaffService
 
         return StaffService(self.store, self.clock)
@@ -218,8 +262,20 @@ class _LazyIssuer:
     def __init__(self, container: Container) -> None:
         self._container = container
 
-    def build(self, form: Any, app: Any, **kwargs: Any) -> Any:
-        return self._container.issuance.build(form, app, **kwargs)
+    def build(
+        self,
+        form: FormDefinition,
+        app: Application,
+        *,
+        actor: str,
+        payment_id: str | None = None,
+        now: datetime | None = None,
+    ) -> NewPermit:
+        return self._container.issuance.build(
+            form, app, actor=actor, payment_id=payment_id, now=now
+        )
 
-    def issue_free(self, form: Any, app: Any) -> Any:
+    def issue_free(
+        self, form: FormDefinition, app: Application
+    ) -> tuple[Application, PermitRecord, AuditEntry]:
         return self._container.issuance.issue_free(form, app)

@@ -1,0 +1,29 @@
+"""The HTTP routes as Chalice blueprints, one module per area; ``app.py`` registers them all.
+
+Each route parses the request, calls one service and shapes the response; services and
+adapters are imported inside the route so ``import app`` stays light.
+"""
+
+from __future__ import annotations
+
+from chalicelib.web.routes import (
+    applications,
+    forms,
+    pages,
+    payments,
+    sandbox,
+    staff,
+    verification,
+)
+
+__all__ = ["BLUEPRINTS"]
+
+BLUEPRINTS = (
+    forms.bp,
+    applications.bp,
+    payments.bp,
+    verification.bp,
+    pages.bp,
+    sandbox.bp,
+    staff.bp,
+)

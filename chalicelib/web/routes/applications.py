@@ -1,0 +1,48 @@
+"""The citizen's application: status, checkout and the permit PDF (JSON API, Bearer token)."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.services.applications import bearer_token
+from chalicelib.web.context import container, current_request, guarded, header
+from chalicelib.web.responses import json_response
+
+__all__ = ["bp"]
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/api/applications/{application_id}", methods=["GET"])
+@guarded
+def get_application(application_id: str) -> Response:
+    from chalicelib.services.applications import status_body
+
+    c = container()
+    application = c.access.get(application_id, bearer_token(header("authorization")))
+    return json_response(status_body(application, c.settings.public_base_url))
+
+
+@bp.route("/api/applications/{application_id}/checkout", methods=["POST"])
+@guarded
+def start_checkout(application_id: str) -> Response:
+    url = container().checkout.start(application_id, bearer_token(header("authorization")))
+    return json_response({"checkout_url": url})
+
+
+@bp.route("/api/applications/{application_id}/permit.pdf", methods=["GET"])
+@guarded
+def permit_pdf(application_id: str) -> Response:
+    query = current_request().query_params
+    token = bearer_token(header("authorization")) or (query.get("access_token") if query else None)
+    file_name, pdf = container().documents.permit_pdf(application_id, token)
+    return Response(
+        body=pdf,
+        status_code=200,
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{file_name}"',
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
