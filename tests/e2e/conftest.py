@@ -25,12 +25,15 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from chalicelib.config import APP_ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 FORM_ID = "resident-parking-permit"
 SCHEMA_PATH = APP_ROOT / "schemas" / f"{FORM_ID}.json"
@@ -337,3 +340,28 @@ def chromium() -> str:
     if found is None:
         pytest.skip("Chromium is not installed (run `make system-deps`; CI installs it)")
     return found
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    """One Playwright-driven Chromium for the whole session (Debian's, never a download)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.web import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context per test (no shared cookies, storage or cache), German first."""
+    context = browser.new_context(locale="de-DE")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
