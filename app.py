@@ -2,24 +2,35 @@
 
 No logic and no heavy imports here (Chalice imports this module while packaging, and every
 cold start pays for what it imports): the routes live in ``chalicelib/web/routes/`` and
-build services lazily through the Container (``chalicelib/wiring.py``).
+build services lazily through the Container (``chalicelib/wiring.py``). Logs are JSON lines
+(``chalicelib/logs.py``, standard library only); the request middleware adds each request's
+id to them and counts 5xx answers (``chalicelib/web/middleware.py``).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
+
 from chalice.app import Chalice
 
+from chalicelib import logs
 from chalicelib.web import context
+from chalicelib.web.middleware import observe_request
 from chalicelib.web.routes import BLUEPRINTS
 
-app = Chalice(app_name="permit-service")
+logs.configure_logging()
+app = Chalice(app_name="permit-service", configure_logs=False)  # our JSON handler instead
 app.api.binary_types.append("application/pdf")
 context.bind_app(app)
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
+app.register_middleware(observe_request, "http")
 
 container = context.container
 set_container = context.set_container
+log = logging.getLogger("permit_service.jobs")
 
 
 # Event handlers stay here: each is its own Lambda, whose handler string names this module.
@@ -27,5 +38,25 @@ set_container = context.set_container
 
 @app.schedule("rate(1 hour)", name="cancel-unpaid")
 def cancel_unpaid(event: object) -> dict[str, int]:
-    cancelled = container().unpaid_canceller.run()
-    return {"cancelled": len(cancelled)}
+    lambda_context = getattr(event, "context", None)
+    token = logs.start_context(
+        request_id=getattr(lambda_context, "aws_request_id", None) or uuid.uuid4().hex,
+        job="cancel-unpaid",
+    )
+    started = time.perf_counter()
+    try:
+        cancelled = container().unpaid_canceller.run()
+    except Exception as error:  # logged with its traceback, then re-raised: the run failed
+        log.error("unpaid cancellation failed", exc_info=error)
+        raise
+    else:
+        log.info(
+            "unpaid cancellation finished",
+            extra={
+                "cancelled": len(cancelled),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return {"cancelled": len(cancelled)}
+    finally:
+        logs.end_context(token)

@@ -66,7 +66,7 @@ t1 = time.perf_counter()
 response = app.app(EVENT, CONTEXT)
 t2 = time.perf_counter()
 import json, sys
-sys.stdout.write(json.dumps({{"status": response["statusCode"],
+sys.stdout.write("\\n" + json.dumps({{"status": response["statusCode"],
                               "import_ms": (t1 - t0) * 1000, "total_ms": (t2 - t0) * 1000}}))
 """
 
@@ -96,7 +96,7 @@ boto3.DEFAULT_SESSION.events.register(
     lambda request, **_: sent.append(request.headers.get("X-Amz-Target", b"").decode()))
 import app
 response = app.app(EVENT, CONTEXT)
-sys.stdout.write(json.dumps({{"status": response["statusCode"], "operations": sent}}))
+sys.stdout.write("\\n" + json.dumps({{"status": response["statusCode"], "operations": sent}}))
 """
 
 
@@ -128,8 +128,13 @@ def _child(script: str, env: dict[str, str], *options: str) -> subprocess.Comple
     return done
 
 
+def _result(stdout: str) -> Any:
+    """The child's result: its last stdout line (the app's JSON log lines come before it)."""
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def _timed_child(script: str, env: dict[str, str]) -> dict[str, float]:
-    result: dict[str, float] = json.loads(_child(script, env).stdout)
+    result: dict[str, float] = _result(_child(script, env).stdout)
     if result["status"] != 404:
         raise RuntimeError(f"expected 404, the child answered {result['status']}")
     return result
@@ -146,7 +151,7 @@ def _baseline_script(table: str) -> str:
 
 def _check(env: dict[str, str]) -> None:
     script = _CHECK_CHILD.format(event=_app_event(_missing_id()), context=_CONTEXT)
-    result = json.loads(_child(script, env).stdout)
+    result = _result(_child(script, env).stdout)
     if result["status"] != 404 or result["operations"] != ["DynamoDB_20120810.GetItem"]:
         raise RuntimeError(f"the first request was not 404 after one GetItem: {result}")
 

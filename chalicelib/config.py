@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-__all__ = ["APP_ROOT", "ConfigurationError", "Settings"]
+__all__ = ["APP_ROOT", "TEST_STAGES", "ConfigurationError", "Settings", "stage_from_env"]
 
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
+
+#: The only stages with test money (the sandbox payment provider) and a signing key on disk.
+#: An allow-list, not "anything but prod": a stage named ``staging``, ``production`` or
+#: nothing at all (PERMIT_STAGE unset) must never hand out sandbox checkouts or create a key.
+TEST_STAGES = frozenset({"local", "test"})
 
 
 class ConfigurationError(Exception):
@@ -29,6 +34,12 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigurationError(f"environment variable {name} is not set")
     return value
+
+
+def stage_from_env(env: Mapping[str, str] | None = None) -> str:
+    """PERMIT_STAGE as set, or "" when it is not: an unset stage is no stage, never "local"."""
+    env = os.environ if env is None else env
+    return env.get("PERMIT_STAGE", "").strip()
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -53,6 +64,11 @@ class Settings:
     authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
 
     @property
+    def is_test_stage(self) -> bool:
+        """Sandbox payments and the local signing key exist only here (see TEST_STAGES)."""
+        return self.stage in TEST_STAGES
+
+    @property
     def schemas_dir(self) -> Path:
         return self.resources_dir / "schemas"
 
@@ -71,7 +87,7 @@ class Settings:
         if len(app_secret) < 32:
             raise ConfigurationError("PERMIT_APP_SECRET must be at least 32 bytes")
         return cls(
-            stage=env.get("PERMIT_STAGE", "local"),
+            stage=stage_from_env(env),
             table_name=_required(env, "PERMIT_TABLE_NAME"),
             public_base_url=_required(env, "PERMIT_PUBLIC_BASE_URL").rstrip("/"),
             app_secret=app_secret,

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         ApplicationStore,
         Clock,
         DocumentRenderer,
+        Metrics,
         PaymentProvider,
         Signer,
     )
@@ -53,6 +54,7 @@ class Overrides(TypedDict, total=False):
     """What a test (or the local run) may replace; each is built lazily otherwise."""
 
     clock: Clock
+    metrics: Metrics
     dynamodb: DynamoDBClient
     store: ApplicationStore
     registry: FormRegistry
@@ -80,12 +82,20 @@ class Container:
         return self._overrides.get("clock") or SystemClock()
 
     @functools.cached_property
+    def metrics(self) -> Metrics:
+        if "metrics" in self._overrides:
+            return self._overrides["metrics"]
+        from chalicelib.adapters.metrics.emf import EmfMetrics
+
+        return EmfMetrics(self.settings.stage)
+
+    @functools.cached_property
     def dynamodb(self) -> DynamoDBClient:
         if "dynamodb" in self._overrides:
             return self._overrides["dynamodb"]
-        import boto3  # endpoint from AWS_ENDPOINT_URL_DYNAMODB, as boto3 reads it itself
+        from chalicelib.adapters.aws import aws_client  # timeouts and retry budget
 
-        return boto3.client("dynamodb")
+        return aws_client("dynamodb")  # endpoint from AWS_ENDPOINT_URL_DYNAMODB, as boto3 reads it
 
     @functools.cached_property
     def store(self) -> ApplicationStore:
@@ -108,7 +118,12 @@ class Container:
         from chalicelib.services.submissions import SubmissionService
 
         return SubmissionService(
-            self.registry, self.store, self.clock, self.settings.app_secret, _LazyIssuer(self)
+            self.registry,
+            self.store,
+            self.clock,
+            self.settings.app_secret,
+            _LazyIssuer(self),
+            metrics=self.metrics,
         )
 
     def subkey(self, purpose: str) -> bytes:
@@ -121,15 +136,21 @@ class Container:
             return self._overrides["signer"]
         settings = self.settings
         if settings.signing_backend == "kms":
-            import boto3
-
+            from chalicelib.adapters.aws import aws_client
             from chalicelib.adapters.signing.kms import KmsSigner
 
-            return KmsSigner(boto3.client("kms"), settings.kms_key_id, settings.signing_key_id)
+            return KmsSigner(aws_client("kms"), settings.kms_key_id, settings.signing_key_id)
+        if not settings.is_test_stage:
+            # Neither created nor loaded: a key file outside the test stages would be a
+            # secret shipped and rotated by hand, or one left behind by a test.
+            from chalicelib.domain.errors import ServiceUnavailableError
+
+            raise ServiceUnavailableError(
+                "permit signing is not configured in this stage (the local key is for tests)"
+            )
         from chalicelib.adapters.signing.local_key import LocalKeySigner, ensure_local_key
 
-        if settings.stage != "prod":
-            ensure_local_key(settings.local_key_path)
+        ensure_local_key(settings.local_key_path)
         return LocalKeySigner(settings.local_key_path, settings.signing_key_id)
 
     @functools.cached_property
@@ -156,8 +177,8 @@ class Container:
 
     @property
     def sandbox_enabled(self) -> bool:
-        """Never in prod: test money must not issue real permits."""
-        return self.settings.stage != "prod"
+        """Only in the test stages (an allow-list): test money must not issue real permits."""
+        return self.settings.is_test_stage
 
     @functools.cached_property
     def sandbox(self) -> SandboxProvider:
@@ -185,7 +206,14 @@ class Container:
 
         provider = self.payment_provider
         providers = {provider.name: provider} if provider is not None else {}
-        return PaymentService(self.store, self.registry, _LazyIssuer(self), providers, self.clock)
+        return PaymentService(
+            self.store,
+            self.registry,
+            _LazyIssuer(self),
+            providers,
+            self.clock,
+            metrics=self.metrics,
+        )
 
     @functools.cached_property
     def checkout(self) -> CheckoutService:

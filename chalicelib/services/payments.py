@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib import logs
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
 from chalicelib.services.issuance import Issuer
-from chalicelib.services.ports import ApplicationStore, Clock, PaymentEvent, PaymentProvider
+from chalicelib.services.ports import (
+    ApplicationStore,
+    Clock,
+    Metrics,
+    PaymentEvent,
+    PaymentProvider,
+)
 from chalicelib.services.store_errors import (
     DuplicateEventError,
     PermitSerialTakenError,
@@ -58,12 +65,15 @@ class PaymentService:
         issuance: Issuer,
         providers: dict[str, PaymentProvider],
         clock: Clock,
+        *,
+        metrics: Metrics,
     ) -> None:
         self._store = store
         self._registry = registry
         self._issuance = issuance
         self._providers = providers
         self._clock = clock
+        self._metrics = metrics
 
     def handle_webhook(
         self, provider_name: str, headers: dict[str, str], body: bytes
@@ -76,6 +86,7 @@ class PaymentService:
 
     def apply(self, provider: str, event: PaymentEvent) -> WebhookOutcome:
         """Apply a verified event; also the entry point for providers that are polled."""
+        logs.bind(application_id=event.application_id)  # signed by the provider: safe to log
         for _ in range(_ATTEMPTS):
             app = self._store.get_application(event.application_id)
             if app is None:
@@ -148,6 +159,8 @@ class PaymentService:
             form, app, actor=marker.provider, payment_id=event.payment_id, now=now
         )
         self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        self._metrics.count("PermitsIssued")
+        log.info("permit issued", extra={"application_id": app.id, "event_id": event.event_id})
         return WebhookOutcome("issued")
 
     def _refunded(

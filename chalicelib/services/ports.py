@@ -27,11 +27,24 @@ __all__ = [
     "CheckoutRequest",
     "Clock",
     "DocumentRenderer",
+    "MetricName",
+    "Metrics",
     "PaymentEvent",
     "PaymentEventType",
     "PaymentProvider",
     "Signer",
 ]
+
+
+MetricName = Literal["PermitsIssued", "WebhooksRefused", "ServerErrors"]
+"""The service's metrics (CloudWatch namespace ``PermitService``, dimension ``Stage``, unit
+Count). The deployment's alarms name exactly these, so they are spelt once, here."""
+
+
+class Metrics(Protocol):
+    """Counts business and health events; the adapter decides where they go (EMF on stdout)."""
+
+    def count(self, name: MetricName, value: int = 1) -> None: ...
 
 
 class Clock(Protocol):

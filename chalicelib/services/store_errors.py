@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import Application, IdempotencyRecord
+from chalicelib.services.dependency_errors import DependencyUnavailableError
 
 __all__ = [
     "DuplicateEventError",
@@ -15,6 +16,7 @@ __all__ = [
     "PermitSerialTakenError",
     "StaleApplicationError",
     "StoreError",
+    "StoreRejectedError",
     "StoreUnavailableError",
 ]
 
@@ -23,8 +25,16 @@ class StoreError(Exception):
     """Base class for store failures."""
 
 
-class StoreUnavailableError(StoreError):
-    """The database refused or did not answer; the request may be retried as a whole."""
+class StoreUnavailableError(StoreError, DependencyUnavailableError):
+    """The database did not answer in time, or throttled or failed: retry the request as a whole."""
+
+
+class StoreRejectedError(StoreError):
+    """The database refused the request itself (access denied, no such table, invalid request).
+
+    A bug or a misconfiguration, not an outage: no retry helps, so it is answered 500 and
+    counted as a server error, where an operator's alarm sees it.
+    """
 
 
 class StaleApplicationError(StoreError, ConflictError):

@@ -24,7 +24,7 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.pointers import resolve_pointer
 from chalicelib.domain.records import Application, AuditEntry, IdempotencyRecord, PermitRecord
 from chalicelib.domain.rules import normalise_document
-from chalicelib.services.ports import Clock
+from chalicelib.services.ports import Clock, Metrics
 from chalicelib.services.store_errors import IdempotencyKeyUsedError
 from chalicelib.services.validation import validate_document
 
@@ -72,12 +72,15 @@ class SubmissionService:
         clock: Clock,
         app_secret: bytes,
         issuer: _FreeIssuer | None = None,
+        *,
+        metrics: Metrics,
     ) -> None:
         self._registry = registry
         self._store = store
         self._clock = clock
         self._secret = app_secret
         self._issuer = issuer
+        self._metrics = metrics
 
     def submit(self, form_id: str, data: Any, idempotency_key: str | None) -> SubmissionResult:
         form = self._registry.get(form_id)
@@ -137,6 +140,8 @@ class SubmissionService:
         except IdempotencyKeyUsedError as used:
             assert idempotency_key is not None
             return self._replay(form, idempotency_key, data, used.existing)
+        if permit is not None:
+            self._metrics.count("PermitsIssued")  # a free form: issued with the submission
         return SubmissionResult({**public, "access_token": token}, replayed=False)
 
     def _replay(

@@ -1,8 +1,10 @@
 """RFC 9457 problem responses: the only error shape the API answers with.
 
-Each domain exception class maps to one status and problem type. Unexpected exceptions are
-logged by class name only (tracebacks may carry form data, i.e. personal data) and answered
-with a generic 500 problem.
+Each domain exception class maps to one status and problem type. A dependency that is down
+(any :class:`DependencyUnavailableError`: DynamoDB, KMS) answers 503 with ``Retry-After``.
+Unexpected exceptions answer a generic 500 problem. Every 5xx is logged with its traceback;
+the JSON log formatter (``chalicelib.logs``) writes frames without locals and withholds the
+messages of exceptions that may quote request data, so no personal data reaches the logs.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from chalice.app import Response
 
 from chalicelib.domain import errors
 from chalicelib.domain.messages import message_for, pick_language
-from chalicelib.services.store_errors import StoreUnavailableError
+from chalicelib.services.dependency_errors import DependencyUnavailableError
 
-__all__ = ["ClientError", "problem", "problem_responses"]
+__all__ = ["ClientError", "problem", "problem_responses", "unavailable_problem"]
 
 log = logging.getLogger("permit_service")
 PROBLEM_JSON = "application/problem+json"
@@ -71,6 +73,19 @@ def _validation_problem(error: errors.ValidationFailedError, lang: str) -> Respo
 
 
 _NOT_FOUND_TITLE = "Nicht gefunden / Not found"
+_UNAVAILABLE_TITLE = "Vorübergehend nicht verfügbar / Temporarily unavailable"
+
+
+def unavailable_problem(retry_after_seconds: int) -> Response:
+    """503 for a dependency that is down: the client may retry the same request later."""
+    response = problem(
+        503,
+        "unavailable",
+        _UNAVAILABLE_TITLE,
+        "Bitte versuchen Sie es in Kürze erneut. / Please try again shortly.",
+    )
+    response.headers["Retry-After"] = str(retry_after_seconds)
+    return response
 
 
 def map_error(error: Exception, accept_language: str | None) -> Response:
@@ -108,12 +123,7 @@ def map_error(error: Exception, accept_language: str | None) -> Response:
     if isinstance(error, errors.WebhookMalformedError):
         return problem(400, "webhook-malformed", "Webhook body rejected", str(error))
     if isinstance(error, errors.ServiceUnavailableError):
-        return problem(
-            503,
-            "unavailable",
-            "Vorübergehend nicht verfügbar / Temporarily unavailable",
-            str(error),
-        )
+        return problem(503, "unavailable", _UNAVAILABLE_TITLE, str(error))
     if isinstance(error, errors.StaffAuthError):
         response = problem(401, "unauthorized", "Anmeldung erforderlich / Authentication required")
         response.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
@@ -127,6 +137,7 @@ def problem_responses(accept_language: Callable[[], str | None]) -> Callable[[F]
     """Decorator factory for every route: domain errors become problems, no traceback leaks.
 
     ``accept_language`` reads the current request's header (the Chalice app owns the request).
+    The wrapper is marked ``__guarded__`` so a test can check that every route has it.
     """
 
     def decorate(view: F) -> F:
@@ -135,16 +146,30 @@ def problem_responses(accept_language: Callable[[], str | None]) -> Callable[[F]
             try:
                 return view(*args, **kwargs)
             except errors.DomainError as error:
-                return map_error(error, accept_language())
-            except StoreUnavailableError as error:
-                log.warning("store unavailable: %s", error)
-                return problem(
-                    503, "unavailable", "Vorübergehend nicht verfügbar / Temporarily unavailable"
+                response = map_error(error, accept_language())
+                if response.status_code >= 500:
+                    log.warning(
+                        "%s answered %d in %s",
+                        type(error).__name__,
+                        response.status_code,
+                        view.__name__,
+                        exc_info=error,
+                    )
+                return response
+            except DependencyUnavailableError as error:
+                log.warning(
+                    "dependency unavailable in %s: %s (%s)",
+                    view.__name__,
+                    type(error).__name__,
+                    error,
+                    exc_info=error,
                 )
+                return unavailable_problem(error.retry_after_seconds)
             except Exception as error:  # the last line of defence: no stack trace to clients
-                log.error("unhandled %s in %s", type(error).__name__, view.__name__)
+                log.error("unhandled %s in %s", type(error).__name__, view.__name__, exc_info=error)
                 return problem(500, "internal", "Interner Fehler / Internal error")
 
+        wrapper.__guarded__ = True  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -4,6 +4,12 @@ Every state change is one TransactWriteItems with the application's expected ver
 its condition and the audit entries beside it, so a change and its audit record exist
 together or not at all. Cancellation reasons come back in action order; the index of the
 failing action says which failure mode it was, without a second read.
+
+Every botocore error is translated here, at the boundary, into one of the store's own
+exceptions: unreachable, timing out, throttled or failing (HTTP 5xx) becomes
+:class:`StoreUnavailableError` (503 with Retry-After); a refusal that no retry can fix
+(access denied, no such table, an invalid request) becomes :class:`StoreRejectedError`.
+The client's timeouts and retry budget are set where it is built (``adapters/aws.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.aws import unavailability
 from chalicelib.adapters.dynamodb import items
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
@@ -25,6 +34,8 @@ from chalicelib.services.store_errors import (
     IdempotencyKeyUsedError,
     PermitSerialTakenError,
     StaleApplicationError,
+    StoreError,
+    StoreRejectedError,
     StoreUnavailableError,
 )
 
@@ -44,8 +55,8 @@ class DynamoDBStore:
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         try:
             response = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
-        except self._client.exceptions.ClientError as error:
-            raise StoreUnavailableError(_code(error)) from error
+        except (BotoCoreError, ClientError) as error:
+            raise _store_error(error) from error
         item: dict[str, Any] | None = response.get("Item")
         return item
 
@@ -98,8 +109,8 @@ class DynamoDBStore:
     def _query_page(self, **kwargs: Any) -> dict[str, Any]:
         try:
             response: dict[str, Any] = self._client.query(TableName=self._table, **kwargs)
-        except self._client.exceptions.ClientError as error:
-            raise StoreUnavailableError(_code(error)) from error
+        except (BotoCoreError, ClientError) as error:
+            raise _store_error(error) from error
         return response
 
     # -- writes --------------------------------------------------------------------------
@@ -199,8 +210,8 @@ class DynamoDBStore:
             client.transact_write_items(TransactItems=[action for _, action in actions])
         except client.exceptions.TransactionCanceledException as error:
             raise _cancellation_error(error, [name for name, _ in actions]) from error
-        except client.exceptions.ClientError as error:
-            raise StoreUnavailableError(_code(error)) from error
+        except (BotoCoreError, ClientError) as error:
+            raise _store_error(error) from error
 
 
 def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:
@@ -222,8 +233,35 @@ def _code(error: Any) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 
-def _cancellation_error(error: Any, names: list[str]) -> Exception:
-    reasons = error.response.get("CancellationReasons", [])
+def _store_error(error: BotoCoreError | ClientError) -> StoreError:
+    """Unavailable (retry later) or rejected (a bug or misconfiguration), never in between."""
+    reason = unavailability(error)
+    if reason is not None:
+        return StoreUnavailableError(reason)
+    return StoreRejectedError(
+        _code(error) if isinstance(error, ClientError) else type(error).__name__
+    )
+
+
+#: Cancellation reasons that say another writer got there first: a conflict to re-read and
+#: retry, never an outage. (``TransactionConflict``: another transaction held the item.)
+_CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+#: Reasons that say the request itself is wrong (a bug): no retry helps. Every other reason
+#: (``ThrottlingError``, ``ProvisionedThroughputExceeded``, ...) means "retry later".
+_REJECTED_REASONS = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
+
+
+def _cancellation_error(error: Any, names: list[str]) -> StoreError:
+    """The store exception that the cancellation reasons (one per action, in order) mean.
+
+    A failed condition on a named item says exactly what happened (an idempotency key in
+    use, a duplicate event, a taken serial, a changed application). A failed condition on
+    an audit entry, or a conflict with a concurrent transaction, means someone else wrote
+    this application meanwhile: a stale read, which the services re-read and retry. A
+    validation error is a bug; anything else (throttling, unknown codes) is "unavailable".
+    """
+    reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])
+    codes = [str(reason.get("Code") or "None") for reason in reasons]
     for name, reason in zip(names, reasons, strict=False):
         if reason.get("Code") != "ConditionalCheckFailed":
             continue
@@ -237,8 +275,9 @@ def _cancellation_error(error: Any, names: list[str]) -> Exception:
         if name == "application":
             current = items.application_from_item(old) if old and "id" in old else None
             return StaleApplicationError(current)
-        if name == "permit_status":
-            return StaleApplicationError(None)
-    return StoreUnavailableError(
-        "TransactionCanceled:" + ",".join(r.get("Code", "") for r in reasons)
-    )
+    if any(code in _CONFLICT_REASONS for code in codes):
+        return StaleApplicationError(None)  # audit entry or permit status taken, or a conflict
+    summary = "TransactionCanceled:" + ",".join(codes)
+    if any(code in _REJECTED_REASONS for code in codes):
+        return StoreRejectedError(summary)
+    return StoreUnavailableError(summary)

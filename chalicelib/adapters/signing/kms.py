@@ -5,14 +5,22 @@ KMS caps raw messages at 4 KB, and a digest keeps the request small and the toke
 of CloudTrail. KMS answers with a DER signature, which is converted to the token's raw
 ``r || s``. The boto3 client is injected, so importing this module costs nothing and tests
 can pass a moto-backed or stubbed client.
+
+A KMS that is unreachable, timing out or throttling surfaces as
+:class:`~chalicelib.services.dependency_errors.SignerUnavailableError` (answered 503 with
+Retry-After); a refusal (access denied, a disabled or missing key) stays botocore's own
+error, a misconfiguration answered 500. The client's budget is set in ``adapters/aws.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
+from chalicelib.adapters.aws import unavailability
 from chalicelib.domain.token import der_to_raw_signature, load_public_key_pem
+from chalicelib.services.dependency_errors import SignerUnavailableError
 
 __all__ = ["KmsSigner"]
 
@@ -41,7 +49,8 @@ class KmsSigner:
 
     def sign(self, message: bytes) -> bytes:
         """ECDSA P-256 / SHA-256 over ``message`` by KMS, as raw 64-byte ``r || s``."""
-        response = self._client.sign(
+        response = _call(
+            self._client.sign,
             KeyId=self._kms_key,
             Message=hashlib.sha256(message).digest(),
             MessageType="DIGEST",
@@ -56,7 +65,7 @@ class KmsSigner:
         if self._public_pem is None:
             from cryptography.hazmat.primitives import serialization
 
-            response = self._client.get_public_key(KeyId=self._kms_key)
+            response = _call(self._client.get_public_key, KeyId=self._kms_key)
             key = serialization.load_der_public_key(bytes(response["PublicKey"]))
             pem = key.public_bytes(
                 encoding=serialization.Encoding.PEM,
@@ -65,3 +74,14 @@ class KmsSigner:
             load_public_key_pem(pem)  # raises TypeError unless EC P-256
             self._public_pem = pem
         return self._public_pem
+
+
+def _call(operation: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+    """One KMS call; an unavailable KMS becomes SignerUnavailableError, anything else stays."""
+    try:
+        return operation(**kwargs)
+    except Exception as error:
+        reason = unavailability(error)
+        if reason is None:
+            raise
+        raise SignerUnavailableError(reason) from error

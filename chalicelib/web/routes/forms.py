@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib import logs
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.web.context import container, guarded, header, raw_body
 from chalicelib.web.problems import ClientError
@@ -57,6 +58,7 @@ def submit_application(form_id: str) -> Response:
     data = parse_json_body(raw_body())
     key = _idempotency_key()
     result = c.submissions.submit(form_id, data, key)
+    logs.bind(application_id=str(result.body["id"]))
     headers = {"Location": f"/api/applications/{result.body['id']}"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.web.context import guarded
 from chalicelib.web.responses import html_response
 
 __all__ = ["bp"]
@@ -12,6 +13,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/status/{application_id}", methods=["GET"])
+@guarded
 def status_page(application_id: str) -> Response:
     from chalicelib.web.pages import PAGE_HEADERS, status_page_html
 

@@ -39,6 +39,7 @@ def permit_keys() -> Response:
 
 
 @bp.route("/v", methods=["GET"])
+@guarded
 def verification_page() -> Response:
     from chalicelib.web.pages import PAGE_HEADERS, verification_page_html
 
