@@ -9,8 +9,9 @@ and never answers).
 The budget, per AWS call:
 
 - ``connect_timeout`` 1 s: a TCP handshake to a regional endpoint takes milliseconds.
-- ``read_timeout`` 1.5 s: the wait for any byte of the answer. DynamoDB and KMS answer in
-  tens of milliseconds (p99 well under 100 ms), so 1.5 s is 15x headroom, not a normal wait.
+- ``read_timeout`` 1 s: the wait for any byte of the answer. DynamoDB and KMS answer in
+  milliseconds to tens of milliseconds (p99 well under 100 ms), so 1 s is more than 10x
+  headroom, not a normal wait.
 - ``total_max_attempts`` 2 in botocore's ``standard`` retry mode: one retry for a transient
   failure (connection refused or reset, timeout, throttling, HTTP 5xx), after a random
   backoff of at most 1 s. (In the ``retries`` dict, ``max_attempts`` counts *retries*;
@@ -20,14 +21,16 @@ How long one call that cannot succeed takes, by failure mode:
 
 - a refused port (nothing listens): two refusals and one backoff, about 1 s at most;
 - a dropped handshake (a firewall, a dead host): 1 + 1 + 1 = 3 s;
-- an endpoint that accepts and never answers: 1.5 + 1 + 1.5 = 4 s;
+- an endpoint that accepts and never answers: 1 + 1 + 1 = 3 s;
 - the bound no failure can exceed, :data:`WORST_CASE_SECONDS`: each attempt connecting
-  for just under 1 s and then waiting 1.5 s in vain, 2 x 2.5 + 1 = 6 s.
+  for just under 1 s and then waiting 1 s in vain, 2 x 2 + 1 = 5 s.
 
 A request stops at its first unavailable dependency (the error propagates to the 503
-answer), so a request that finds DynamoDB or KMS down answers within about 4 s in the
-failure modes above, and always well inside the prod stage's 20 s Lambda timeout and API
-Gateway's 29 s cut-off, with room to write the answer and its logs.
+answer), so a request that finds DynamoDB or KMS down answers within about 3 s in the
+failure modes above (5 s at the very worst), well inside the prod stage's 20 s Lambda
+timeout and API Gateway's 29 s cut-off, with room to write the answer and its logs.
+A retried write is safe: botocore sends the same ``ClientRequestToken`` with a retried
+``TransactWriteItems``, and every write is conditional anyway.
 
 boto3 is imported inside the functions: building a client is the first thing that needs it.
 """
@@ -50,7 +53,7 @@ __all__ = [
 ]
 
 CONNECT_TIMEOUT_SECONDS: Final = 1.0
-READ_TIMEOUT_SECONDS: Final = 1.5
+READ_TIMEOUT_SECONDS: Final = 1.0
 TOTAL_ATTEMPTS: Final = 2
 _MAX_BACKOFF_SECONDS: Final = 1.0  # standard mode: random() * 2**(attempt-1), first retry <= 1 s
 WORST_CASE_SECONDS: Final = (
