@@ -15,6 +15,7 @@ from types import ModuleType
 
 from bench import (
     cold_start,
+    local_restart,
     pdf_document,
     request_counts,
     submission,
@@ -35,6 +36,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     verify_endpoint,
     submission,
     request_counts,
+    local_restart,
     zip_size,
 )
 

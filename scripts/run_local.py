@@ -4,6 +4,13 @@ Starts moto's DynamoDB server on 127.0.0.1 (unless AWS_ENDPOINT_URL_DYNAMODB alr
 one), creates the table from infra/resources.json, makes the local secrets under the
 git-ignored .local/ folder, checks every form, then serves the API with `chalice local`.
 Ctrl-C stops both cleanly.
+
+Local data persists: the embedded DynamoDB journals every write to ``.local/dynamodb.jsonl``
+before answering it and replays the journal at the next start (see
+``scripts/dynamodb_journal.py``), so applications and permits survive Ctrl-C, a crash and
+``kill -9``. The signing key and the secrets in ``.local/`` stay too, so permits printed
+before a restart still verify. ``PERMIT_LOCAL_DIR`` puts the folder elsewhere (the restart
+test uses a temporary one); deleting the journal starts with empty data.
 """
 
 from __future__ import annotations
@@ -13,35 +20,39 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from chalicelib.config import APP_ROOT
 
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("PERMIT_LOCAL_PORT", "8000"))
-LOCAL_DIR = APP_ROOT / ".local"
+LOCAL_DIR = Path(os.environ.get("PERMIT_LOCAL_DIR") or APP_ROOT / ".local")
+JOURNAL_NAME = "dynamodb.jsonl"
 TABLE_NAME = "permits-local"
 # Local-only sandbox webhook secret, documented in the README. Never used in another stage.
 LOCAL_WEBHOOK_SECRET = "whsec_bG9jYWwtc2FuZGJveC1zZWNyZXQtbm90LWZvci1wcm9kdWN0aW9u"
 
 
-def _local_secret(name: str, nbytes: int = 32) -> str:
+def _local_secret(name: str, nbytes: int = 32, local_dir: Path = LOCAL_DIR) -> str:
     """A per-checkout secret kept in .local/ (mode 0600), so restarts keep old links valid."""
-    path = LOCAL_DIR / name
+    path = local_dir / name
     if not path.exists():
-        LOCAL_DIR.mkdir(mode=0o700, exist_ok=True)
+        local_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(nbytes), encoding="ascii")
         path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
 
 
-def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str]:
+def local_environment(
+    dynamodb_endpoint: str, port: int = PORT, local_dir: Path = LOCAL_DIR
+) -> dict[str, str]:
     """Everything the service reads, for the local stage."""
     from chalicelib.adapters.signing.local_key import ensure_local_key
 
-    key_path = LOCAL_DIR / "signing-key.pem"
+    key_path = local_dir / "signing-key.pem"
     ensure_local_key(key_path)
-    staff_token = _local_secret("staff-token", 24)
+    staff_token = _local_secret("staff-token", 24, local_dir)
     import hashlib
 
     env = dict(os.environ)
@@ -53,7 +64,7 @@ def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str
         PERMIT_STAGE="local",
         PERMIT_TABLE_NAME=TABLE_NAME,
         PERMIT_PUBLIC_BASE_URL=f"http://{HOST}:{port}",
-        PERMIT_APP_SECRET=_local_secret("app-secret"),
+        PERMIT_APP_SECRET=_local_secret("app-secret", local_dir=local_dir),
         PERMIT_WEBHOOK_SECRETS=LOCAL_WEBHOOK_SECRET,
         PERMIT_STAFF_TOKEN_SHA256=hashlib.sha256(staff_token.encode()).hexdigest(),
         PERMIT_SIGNING_BACKEND="local",
@@ -62,7 +73,13 @@ def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str
     return env
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM (a process manager, `kill`) stops as cleanly as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     from scripts.check_forms import check
 
     problems = check()
@@ -79,8 +96,16 @@ def main() -> int:
     server: LocalDynamoDB | None = None
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
     if not endpoint:
-        server = LocalDynamoDB(HOST, 0).start()
+        started = time.perf_counter()
+        server = LocalDynamoDB(HOST, 0, journal_path=LOCAL_DIR / JOURNAL_NAME).start()
         endpoint = server.endpoint
+        if server.replayed is not None and server.replayed.lines:
+            report = server.replayed
+            print(
+                f"local data restored from {LOCAL_DIR / JOURNAL_NAME}: {report.items} items "
+                f"in {report.tables} table(s), {time.perf_counter() - started:.1f} s"
+                + (" (an unfinished last write was skipped)" if report.skipped_torn_line else "")
+            )
     env = local_environment(endpoint)
     client = boto3.client(
         "dynamodb",
@@ -90,7 +115,8 @@ def main() -> int:
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
     create_table(client, TABLE_NAME)
-    print(f"DynamoDB (moto) on {endpoint}, table {TABLE_NAME}")
+    persisted = f", data kept in {LOCAL_DIR / JOURNAL_NAME}" if server is not None else ""
+    print(f"DynamoDB (moto) on {endpoint}, table {TABLE_NAME}{persisted}")
     print(f"permit-service on http://{HOST}:{PORT}  (Ctrl-C stops)")
     print(f"staff token (local only): {(LOCAL_DIR / 'staff-token').read_text().strip()}")
     chalice = Path(sys.executable).parent / "chalice"

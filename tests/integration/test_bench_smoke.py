@@ -35,6 +35,7 @@ ROWS = (
     "5-verify",
     "6-zip-size",
     "6-zip-dev",
+    "7-restart",
 )
 PACKAGING_ROWS = ("6-zip-size", "6-zip-dev")
 
