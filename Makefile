@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # The stamp names the interpreter version, so a venv left by another Python is rebuilt.
 STAMP := $(VENV)/.installed-py3.13
 
-.PHONY: run test test-fast lint bench package system-deps check-forms clean
+.PHONY: run test test-fast lint bench package system-deps check-forms clean wipe-local-data
 
 $(STAMP): requirements.txt pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -47,3 +47,7 @@ package: $(STAMP)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# `make run` keeps its DynamoDB data in this journal; the signing key and secrets stay.
+wipe-local-data:
+	rm -f .local/dynamodb.jsonl .local/dynamodb.jsonl.compacting
