@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 
 import pytest
 
@@ -133,9 +135,55 @@ def test_configure_logging_sends_our_loggers_and_chalices_to_stdout_as_json(
     logs.configure_logging()  # idempotent: one handler, one line per record
     for name in ("permit_service.anything", "chalicelib.adapters.x", "permit-service"):
         logging.getLogger(name).error("Caught exception for path %s", "/api/verify")
+    logging.getLogger("permit_service.x").info("info from our code")
+    logging.getLogger("botocore.x").info("not shown: a library below WARNING")
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["logger"] for line in lines] == [
         "permit_service.anything",
         "chalicelib.adapters.x",
         "permit-service",
+        "permit_service.x",
     ]
+
+
+def test_the_runtimes_plain_console_handler_is_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    """Lambda's runtime puts a plain-text handler on the root logger: it would print every
+    record again, traceback and all; a test's capture handler stays."""
+
+    class LambdaLoggerHandler(logging.Handler):  # named like the runtime's
+        def emit(self, record: logging.LogRecord) -> None:
+            print("PLAIN", record.getMessage())
+
+    root = logging.getLogger()
+    plain, console = LambdaLoggerHandler(), logging.StreamHandler(sys.stderr)
+    keep = logging.StreamHandler(io.StringIO())  # not the console: someone's file or capture
+    root.addHandler(plain)
+    root.addHandler(console)
+    root.addHandler(keep)
+    try:
+        logs.configure_logging()
+        assert plain not in root.handlers and console not in root.handlers
+        assert keep in root.handlers
+        logging.getLogger("permit_service.y").warning("once")
+        out = capsys.readouterr().out
+        assert "PLAIN" not in out and json.loads(out)["message"] == "once"
+    finally:
+        for handler in (plain, console, keep):
+            root.removeHandler(handler)
+
+
+def test_bind_outside_a_context_changes_nothing() -> None:
+    logs.bind(application_id="a" * 32)
+    assert logs.field("application_id") is None
+
+
+def test_the_handler_never_writes_debug_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure_logging()
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        logging.getLogger("botocore.endpoint").debug("Making request with body {...}")
+    finally:
+        root.setLevel(previous)
+    assert capsys.readouterr().out == ""
