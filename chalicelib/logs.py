@@ -3,7 +3,8 @@
 Why the standard library and not aws-lambda-powertools' Logger: measured with
 ``python -X importtime`` and a timed import after Chalice, Powertools' ``Logger`` adds about
 82-84 ms to a cold start on top of ``logging`` and ``json`` (which Chalice already loads);
-this module and the request middleware add about 6 ms. The Logger's extra features (sampling, Lambda context decorators) are not needed.
+this module and the request middleware add about 6 ms. The Logger's extra features
+(sampling, Lambda context decorators) are not needed.
 
 What every line carries: ``timestamp`` (UTC, ISO 8601), ``level``, ``logger``, ``message``,
 the request's context (``request_id``: API Gateway's request id, or one generated where
