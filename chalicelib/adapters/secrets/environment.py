@@ -1,0 +1,26 @@
+"""Secrets from environment variables: the local run and the tests, no AWS account needed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.config import SECRETS, ConfigurationError
+
+__all__ = ["EnvironmentSecrets"]
+
+
+class EnvironmentSecrets:
+    """Each secret from its variable (``SECRETS[name].env``); a required one must be set."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def read(self) -> Mapping[str, str]:
+        values: dict[str, str] = {}
+        for name, secret in SECRETS.items():
+            value = self._env.get(secret.env, "").strip()
+            if value:
+                values[name] = value
+            elif not secret.optional:
+                raise ConfigurationError(f"environment variable {secret.env} is not set")
+        return values
