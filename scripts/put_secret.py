@@ -42,18 +42,21 @@ def parameter_name(stage: str, name: str) -> str:
 
 
 def check_value(name: str, value: str) -> str:
-    """The value as the service will read it; raises ValueError/ConfigurationError if not."""
+    """The value as the service will read it; ValueError (naming no secret) if it cannot."""
+    from chalicelib.adapters.payments.standard_webhooks import WebhookVerifier
+
     value = value.strip()
     if not value:
         raise ValueError("empty value")
-    if name == "app-secret":
-        parse_app_secret(value)
-    elif name == "webhook-secrets":
-        from chalicelib.adapters.payments.standard_webhooks import WebhookVerifier
-
-        WebhookVerifier(_csv(value))  # refuses anything that is not whsec_<base64>
-    elif name == "staff-token-sha256":
-        parse_staff_token_hashes(value)
+    try:
+        if name == "app-secret":
+            parse_app_secret(value)
+        elif name == "webhook-secrets":
+            WebhookVerifier(_csv(value))  # refuses anything that is not whsec_<base64>
+        elif name == "staff-token-sha256":
+            parse_staff_token_hashes(value)
+    except ConfigurationError as error:
+        raise ValueError(str(error)) from None
     return value
 
 
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None, client: Any = None) -> int:
         value = sys.stdin.read()
     try:
         put_secret(client, args.stage, args.name, value)
-    except (ValueError, ConfigurationError) as error:
+    except ValueError as error:
         print(f"put-secret: {args.name}: {error}", file=sys.stderr)
         return 1
     print(f"stored {parameter} (SecureString); running functions pick it up within the TTL")

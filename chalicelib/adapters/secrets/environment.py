@@ -10,12 +10,21 @@ __all__ = ["EnvironmentSecrets"]
 
 
 class EnvironmentSecrets:
-    """Each secret from its variable (``SECRETS[name].env``); a required one must be set."""
+    """Each secret from its variable (``SECRETS[name].env``); a required one must be set.
+
+    The environment does not change while the process runs: read it once.
+    """
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
+        self._values: Mapping[str, str] | None = None
 
     def read(self) -> Mapping[str, str]:
+        if self._values is None:
+            self._values = self._read()
+        return self._values
+
+    def _read(self) -> Mapping[str, str]:
         values: dict[str, str] = {}
         for name, secret in SECRETS.items():
             value = self._env.get(secret.env, "").strip()
