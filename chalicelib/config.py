@@ -51,7 +51,14 @@ class ConfigurationError(Exception):
 
 
 class SecretsUnavailableError(ServiceUnavailableError):
-    """The secret store did not answer, or lacks a parameter this function needs (503)."""
+    """The secret store did not answer, or lacks a parameter this function needs (503).
+
+    Clients see only that the service is unavailable; ``detail`` (for the log) says why.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("the service's configuration cannot be read right now")
+        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -107,8 +107,10 @@ def test_a_rotated_secret_arrives_after_the_ttl_without_a_restart(ssm: Any, pref
 
 def test_a_missing_required_parameter_is_named(ssm: Any, prefix: str) -> None:
     _put(ssm, prefix, "webhook-secrets", generate_secret())
-    with pytest.raises(SecretsUnavailableError, match=f"{prefix}/app-secret"):
+    with pytest.raises(SecretsUnavailableError) as raised:
         _source(ssm, prefix, Ticks()).read()
+    assert raised.value.detail == f"SSM parameters missing: {prefix}/app-secret"
+    assert prefix not in str(raised.value)  # clients see no parameter names
 
 
 def test_the_optional_staff_hashes_may_be_absent(ssm: Any, prefix: str) -> None:
@@ -145,9 +147,27 @@ def _unreachable_ssm() -> Any:
 def test_unreachable_ssm_at_cold_start_is_a_fast_503_error() -> None:
     source = SsmSecrets("/permit-service/prod", API_SECRETS, client_factory=_unreachable_ssm)
     started = time.monotonic()
-    with pytest.raises(SecretsUnavailableError, match="did not answer"):
+    with pytest.raises(SecretsUnavailableError) as raised:
         source.read()
     assert time.monotonic() - started < 5
+    assert raised.value.detail == "SSM Parameter Store did not answer (EndpointConnectionError)"
+
+
+def test_an_ssm_that_accepts_and_never_answers_fails_within_five_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The service's own client settings (timeouts, retries), via boto3's endpoint variable."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+        source = SsmSecrets("/permit-service/prod", API_SECRETS)
+        started = time.monotonic()
+        with pytest.raises(SecretsUnavailableError) as raised:
+            source.read()
+        assert time.monotonic() - started < 5
+    assert "did not answer" in raised.value.detail
 
 
 def test_a_failed_re_read_keeps_the_last_good_values(ssm: Any, prefix: str) -> None:
@@ -284,3 +304,26 @@ def test_a_webhook_secret_rotated_in_ssm_is_honoured_without_a_redeploy(
             assert context.container() is context.container()  # and kept while unchanged
     finally:
         context.use_settings(None)
+
+
+def test_a_cold_start_without_ssm_answers_503_not_500(tmp_path: Any) -> None:
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.web import context
+
+    env = {
+        "PERMIT_STAGE": "prod",
+        "PERMIT_TABLE_NAME": "unused",
+        "PERMIT_PUBLIC_BASE_URL": "https://permits.example.de",
+    }
+    source = SsmSecrets("/permit-service/prod", API_SECRETS, client_factory=_unreachable_ssm)
+    context.use_settings(LiveSettings(env, source))
+    try:
+        with Client(app_module.app) as client:
+            response = client.http.get("/api/forms")
+    finally:
+        context.use_settings(None)
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "SSM" not in response.body.decode()  # no internals in the answer
