@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # The stamp names the interpreter version, so a venv left by another Python is rebuilt.
 STAMP := $(VENV)/.installed-py3.13
 
-.PHONY: run test test-fast lint bench package system-deps check-forms clean wipe-local-data
+.PHONY: run test test-fast lint bench package put-secret system-deps check-forms clean wipe-local-data
 
 $(STAMP): requirements.txt pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -44,6 +44,11 @@ check-forms: $(STAMP)
 
 package: $(STAMP)
 	$(PY) -m scripts.package
+
+# Store a secret in SSM Parameter Store for a deployed stage (README, "Secrets"):
+#   make put-secret STAGE=prod NAME=webhook-secrets [ARGS=--generate|--add-staff-token]
+put-secret: $(STAMP)
+	$(PY) -m scripts.put_secret --stage "$(STAGE)" "$(NAME)" $(ARGS)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache

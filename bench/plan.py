@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["SKIP_PACKAGE_ENV", "Plan"]
+__all__ = ["PACKAGE_DIR_ENV", "SKIP_PACKAGE_ENV", "Plan"]
 
 #: Set to 1 to skip `chalice package` (~40 s) in --quick mode only; the full run always packages.
 SKIP_PACKAGE_ENV = "PERMIT_BENCH_SKIP_PACKAGE"
+#: --quick only: measure the zip `make package` already built there (the test suite's session
+#: build) instead of packaging a second time.
+PACKAGE_DIR_ENV = "PERMIT_BENCH_PACKAGE_DIR"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Plan:
     submission_rounds: int
     warmup: int
     package: bool
+    prebuilt_package: str = ""
 
     @classmethod
     def full(cls) -> Plan:
@@ -49,4 +53,5 @@ class Plan:
             submission_rounds=2,
             warmup=1,
             package=os.environ.get(SKIP_PACKAGE_ENV, "") not in ("1", "true", "yes"),
+            prebuilt_package=os.environ.get(PACKAGE_DIR_ENV, ""),
         )

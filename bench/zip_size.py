@@ -2,7 +2,9 @@
 
 Built with ``scripts.package.package("prod", <temp dir>, lint=False)`` exactly as ``make
 package`` does (minus cfn-lint; it downloads Linux wheels, ~40 s). In ``--quick`` mode only,
-``PERMIT_BENCH_SKIP_PACKAGE=1`` skips it and the rows say SKIPPED.
+``PERMIT_BENCH_SKIP_PACKAGE=1`` skips it and the rows say SKIPPED, and
+``PERMIT_BENCH_PACKAGE_DIR`` names a package already built by ``make package`` (the test
+suite builds one per run and hands it over).
 
 Test and dev packages: any top-level entry (package, module or ``*.dist-info``/``*.data``
 folder) named after the dev dependency group, its test/tool dependencies, or our own tests,
@@ -70,20 +72,26 @@ def dev_entries(names: list[str]) -> list[str]:
     return [top for top in tops if _top_level_name(top) in DEV_PACKAGES]
 
 
+def _measure(archive: Path) -> tuple[int, list[str], int]:
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        uncompressed = sum(info.file_size for info in opened.infolist())
+    return archive.stat().st_size, names, uncompressed
+
+
 def run(plan: Plan, service: LocalService) -> list[Row]:
     del service
     if not plan.package:
         reason = f"{SKIP_PACKAGE_ENV}=1: packaging skipped in --quick mode"
         return [spec.skipped(reason) for spec in SPECS]
-    from scripts.package import package
+    if plan.quick and plan.prebuilt_package:
+        size, names, uncompressed = _measure(Path(plan.prebuilt_package) / "deployment.zip")
+    else:
+        from scripts.package import package
 
-    with tempfile.TemporaryDirectory(prefix="permit-bench-package-") as tmp:
-        out = package("prod", Path(tmp) / "out", lint=False)
-        archive = out / "deployment.zip"
-        size = archive.stat().st_size
-        with zipfile.ZipFile(archive) as opened:
-            names = opened.namelist()
-            uncompressed = sum(info.file_size for info in opened.infolist())
+        with tempfile.TemporaryDirectory(prefix="permit-bench-package-") as tmp:
+            out = package("prod", Path(tmp) / "out", lint=False)
+            size, names, uncompressed = _measure(out / "deployment.zip")
     megabytes = size / (1024 * 1024)
     found = dev_entries(names)
     return [

@@ -1,18 +1,46 @@
-"""Settings from the environment, read once and passed down; nothing else reads os.environ.
+"""Settings from the environment and the secrets, read once and passed down.
 
-Chalice sets stage variables as environment variables (.chalice/config.json); the local run
-sets them in scripts/run_local.py; tests build Settings directly.
+Nothing else reads os.environ. Chalice sets stage variables as environment variables
+(.chalice/config.json, infra/resources.json); the local run sets them in
+scripts/run_local.py; tests build Settings directly.
+
+Secrets (:data:`SECRETS`) come through a :class:`~chalicelib.services.ports.SecretSource`:
+environment variables locally and in tests, SSM Parameter Store in AWS (when
+``PERMIT_SECRETS_PREFIX`` is set). :class:`LiveSettings` asks the source on every use; the SSM
+source answers from its cache and re-reads after a short TTL, so a rotated secret reaches
+every warm Lambda within minutes, without a stack update. Nothing here calls AWS at import.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["APP_ROOT", "TEST_STAGES", "ConfigurationError", "Settings", "stage_from_env"]
+from chalicelib.services.dependency_errors import DependencyUnavailableError
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import SecretSource
+
+__all__ = [
+    "APP_ROOT",
+    "SECRETS",
+    "TEST_STAGES",
+    "ConfigurationError",
+    "LiveSettings",
+    "Secret",
+    "SecretsUnavailableError",
+    "Settings",
+    "parse_app_secret",
+    "parse_staff_token_hashes",
+    "secret_source_from_env",
+    "stage_from_env",
+]
 
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
@@ -27,6 +55,35 @@ TEST_STAGES = frozenset({"local", "test"})
 
 class ConfigurationError(Exception):
     """A required setting is missing or malformed; raised on first use, naming the variable."""
+
+
+class SecretsUnavailableError(DependencyUnavailableError):
+    """The secret store did not answer, or lacks a parameter this function needs (503, Retry-After).
+
+    Clients see only that the service is unavailable; ``detail`` (for the log) says why.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("the service's configuration cannot be read right now")
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One named secret: its SSM parameter is ``<PERMIT_SECRETS_PREFIX>/<name>``."""
+
+    env: str  # the environment variable that holds it for the local run and the tests
+    optional: bool = False  # absent means "feature off", not a broken deployment
+
+
+SECRETS: Final[Mapping[str, Secret]] = {
+    # One line per secret. A later one (a Stripe key, an OIDC client secret) is one more
+    # line here, a Settings field, and its parameter ARN in its function's role.
+    "app-secret": Secret("PERMIT_APP_SECRET"),
+    "webhook-secrets": Secret("PERMIT_WEBHOOK_SECRETS"),
+    "staff-token-sha256": Secret("PERMIT_STAFF_TOKEN_SHA256", optional=True),
+}
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -77,22 +134,27 @@ class Settings:
         return self.resources_dir / "pdf_templates"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, secrets: Mapping[str, str] | None = None
+    ) -> Settings:
+        """``secrets`` by name (:data:`SECRETS`); read from ``env`` itself when None.
+
+        A secret this function was not given stays empty (the canceller holds none); the
+        code that needs one refuses to run without it.
+        """
         env = os.environ if env is None else env
-        secret_hex = _required(env, "PERMIT_APP_SECRET")
-        try:
-            app_secret = bytes.fromhex(secret_hex)
-        except ValueError as error:
-            raise ConfigurationError("PERMIT_APP_SECRET must be hex") from error
-        if len(app_secret) < 32:
-            raise ConfigurationError("PERMIT_APP_SECRET must be at least 32 bytes")
+        if secrets is None:
+            from chalicelib.adapters.secrets.environment import EnvironmentSecrets
+
+            secrets = EnvironmentSecrets(env).read()
+        app_secret = secrets.get("app-secret", "")
         return cls(
             stage=stage_from_env(env),
             table_name=_required(env, "PERMIT_TABLE_NAME"),
             public_base_url=_required(env, "PERMIT_PUBLIC_BASE_URL").rstrip("/"),
-            app_secret=app_secret,
-            webhook_secrets=_csv(_required(env, "PERMIT_WEBHOOK_SECRETS")),
-            staff_token_hashes=_csv(env.get("PERMIT_STAFF_TOKEN_SHA256", "")),
+            app_secret=parse_app_secret(app_secret) if app_secret else b"",
+            webhook_secrets=_csv(secrets.get("webhook-secrets", "")),
+            staff_token_hashes=parse_staff_token_hashes(secrets.get("staff-token-sha256", "")),
             signing_backend=env.get("PERMIT_SIGNING_BACKEND", "local"),
             signing_key_id=int(env.get("PERMIT_SIGNING_KEY_ID", "1")),
             local_key_path=Path(env.get("PERMIT_LOCAL_KEY_PATH", str(DEFAULT_LOCAL_KEY))),
@@ -101,3 +163,77 @@ class Settings:
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
             resources_dir=Path(env.get("PERMIT_RESOURCES_DIR", str(APP_ROOT))),
         )
+
+
+def parse_app_secret(value: str) -> bytes:
+    """Hex of at least 32 random bytes (``secrets.token_hex(32)``)."""
+    try:
+        secret = bytes.fromhex(value.strip())
+    except ValueError as error:
+        raise ConfigurationError("the app secret must be hex") from error
+    if len(secret) < 32:
+        raise ConfigurationError("the app secret must be at least 32 bytes")
+    return secret
+
+
+def parse_staff_token_hashes(value: str) -> tuple[str, ...]:
+    """Comma-separated lowercase SHA-256 hex digests; a malformed one is refused, not ignored."""
+    hashes = _csv(value)
+    for digest in hashes:
+        if not _SHA256_HEX.fullmatch(digest):
+            raise ConfigurationError("staff token hashes must be lowercase SHA-256 hex digests")
+    return hashes
+
+
+def secret_source_from_env(env: Mapping[str, str]) -> SecretSource:
+    """SSM Parameter Store when ``PERMIT_SECRETS_PREFIX`` is set (AWS), else the environment.
+
+    ``PERMIT_SECRET_NAMES`` lists the secrets this function may read (exactly those its role
+    grants); ``PERMIT_SECRETS_TTL_SECONDS`` (default 300) bounds how long a rotated value
+    takes to arrive. Building the SSM source calls nothing: the first read does.
+    """
+    prefix = env.get("PERMIT_SECRETS_PREFIX", "").strip()
+    if not prefix:
+        from chalicelib.adapters.secrets.environment import EnvironmentSecrets
+
+        return EnvironmentSecrets(env)
+    from chalicelib.adapters.secrets.ssm import SsmSecrets
+
+    names = _csv(env.get("PERMIT_SECRET_NAMES", ""))
+    unknown = sorted(set(names) - set(SECRETS))
+    if unknown:
+        raise ConfigurationError(f"PERMIT_SECRET_NAMES names unknown secrets: {', '.join(unknown)}")
+    return SsmSecrets(
+        prefix,
+        names,
+        optional=frozenset(name for name in names if SECRETS[name].optional),
+        ttl_seconds=float(env.get("PERMIT_SECRETS_TTL_SECONDS", "300")),
+    )
+
+
+class LiveSettings:
+    """The current Settings: the environment once, the secrets as the source has them now.
+
+    ``current()`` returns the same Settings object while the secrets are unchanged, so the
+    caller can keep everything it built from them and rebuild only after a rotation.
+    """
+
+    def __init__(self, env: Mapping[str, str], secrets: SecretSource) -> None:
+        self._env = env
+        self._secrets = secrets
+        self._values: dict[str, str] | None = None
+        self._settings: Settings | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LiveSettings:
+        env = os.environ if env is None else env
+        return cls(env, secret_source_from_env(env))
+
+    def current(self) -> Settings:
+        values = self._secrets.read()
+        with self._lock:
+            if self._settings is None or values != self._values:
+                self._settings = Settings.from_env(self._env, values)
+                self._values = dict(values)
+            return self._settings

@@ -128,6 +128,8 @@ class Container:
 
     def subkey(self, purpose: str) -> bytes:
         """A key for one purpose derived from the app secret, so one secret serves several."""
+        if len(self.settings.app_secret) < 32:  # never derive keys from a missing secret
+            raise ValueError("this function was given no app secret")
         return hmac.new(self.settings.app_secret, purpose.encode(), hashlib.sha256).digest()
 
     @functools.cached_property

@@ -3,7 +3,10 @@
 `chalice package` ships only app.py, chalicelib/, vendor/ and requirements.txt. vendor/'s
 contents land at the zip's root, so copying schemas/ and pdf_templates/ into a build copy's
 vendor/ puts them beside app.py in Lambda exactly where they are in the repo (APP_ROOT).
-The forms are checked first: a broken form never ships. cfn-lint checks the result.
+The forms are checked first: a broken form never ships. The build fails when Chalice could
+not install a dependency or when the zip holds anything Lambda's python3.13 cannot load
+(scripts/lambda_zip.py); files nothing on Lambda opens are removed. cfn-lint checks the
+template with no check ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 from pathlib import Path
 
 from chalicelib.config import APP_ROOT
+from scripts.lambda_zip import PackageError, check_zip, missing_in_chalice_output, strip_unused
 
 BUILD = APP_ROOT / "build"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
@@ -48,7 +52,7 @@ def package(stage: str = "prod", out: Path = BUILD / "package", lint: bool = Tru
     if out.exists():
         shutil.rmtree(out)
     chalice = Path(sys.executable).parent / "chalice"
-    subprocess.run(
+    done = subprocess.run(
         [
             str(chalice),
             "package",
@@ -59,16 +63,37 @@ def package(stage: str = "prod", out: Path = BUILD / "package", lint: bool = Tru
             str(out),
         ],
         cwd=source,
-        check=True,
+        check=False,
+        capture_output=True,
+        text=True,
         # chalice needs a region to name ARNs in the template; nothing is called in AWS.
         env={
             **os.environ,
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
         },
     )
+    output = done.stdout + done.stderr
+    print(output, end="", file=sys.stderr)
+    if done.returncode != 0:
+        raise PackageError(f"chalice package failed (exit {done.returncode})")
+    missing = missing_in_chalice_output(output)
+    if missing:  # Chalice only warns, leaves them out of the zip and exits 0
+        raise PackageError("chalice could not install: " + ", ".join(missing))
+    archive = out / "deployment.zip"
+    problems = check_zip(archive, source / "requirements.txt")
+    if problems:
+        raise PackageError("the zip would fail on Lambda:\n  " + "\n  ".join(problems))
+    strip_unused(archive)
     if lint:
         cfn_lint = Path(sys.executable).parent / "cfn-lint"
-        subprocess.run([str(cfn_lint), "--", str(out / "sam.json")], check=True)
+        linted = subprocess.run(
+            [str(cfn_lint), "--", str(out / "sam.json")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if linted.returncode != 0:
+            raise PackageError("cfn-lint rejects the template:\n" + linted.stdout + linted.stderr)
     return out
 
 
@@ -77,7 +102,11 @@ def main() -> int:
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--out", type=Path, default=BUILD / "package")
     args = parser.parse_args()
-    out = package(args.stage, args.out)
+    try:
+        out = package(args.stage, args.out)
+    except PackageError as error:
+        print(f"make package: {error}", file=sys.stderr)
+        return 1
     print(
         f"packaged into {out}: sam.json + deployment.zip ({(out / 'deployment.zip').stat().st_size} bytes)"
     )

@@ -66,6 +66,17 @@ def _aws_test_environment() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make package` once per test run (chalice package, wheel checks, trimming, cfn-lint).
+
+    Every test that reads the template or the zip shares this build (~40 s of the suite).
+    """
+    from scripts.package import package
+
+    return package("prod", tmp_path_factory.mktemp("package") / "out", lint=True)
+
+
+@pytest.fixture(scope="session")
 def dynamodb_client(dynamodb_endpoint: str) -> Any:
     import boto3
 

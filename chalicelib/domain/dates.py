@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import calendar as _calendar
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-__all__ = ["BERLIN", "add_months", "berlin_today", "format_de", "validity_end"]
+import tzdata
 
-BERLIN = ZoneInfo("Europe/Berlin")
+__all__ = ["BERLIN", "BERLIN_ZONE_FILE", "add_months", "berlin_today", "format_de", "validity_end"]
+
+# From the pinned tzdata package (requirements.txt), never the host's database:
+# ``ZoneInfo("Europe/Berlin")`` prefers /usr/share/zoneinfo, which differs between a laptop,
+# CI and Lambda's image (or is missing there), so the same instant could fall on different
+# Berlin days. One database everywhere; reading the 2 KB file costs microseconds.
+BERLIN_ZONE_FILE = Path(tzdata.__file__).parent / "zoneinfo" / "Europe" / "Berlin"
+with BERLIN_ZONE_FILE.open("rb") as _zone:
+    BERLIN = ZoneInfo.from_file(_zone, key="Europe/Berlin")
 
 
 def berlin_today(now: datetime) -> date:

@@ -32,6 +32,7 @@ __all__ = [
     "PaymentEvent",
     "PaymentEventType",
     "PaymentProvider",
+    "SecretSource",
     "Signer",
 ]
 
@@ -64,6 +65,18 @@ class Signer(Protocol):
     def public_key_pem(self) -> bytes:
         """SubjectPublicKeyInfo PEM of the signing key, for the published key set."""
         ...
+
+
+class SecretSource(Protocol):
+    """The service's secrets by name (``chalicelib.config.SECRETS``).
+
+    Environment variables for the local run and the tests, SSM Parameter Store in AWS
+    (``chalicelib.adapters.secrets``). ``read`` may answer from a cache; a source whose
+    values can rotate re-reads them after its TTL. It raises
+    ``chalicelib.config.SecretsUnavailableError`` when it has nothing to give.
+    """
+
+    def read(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)

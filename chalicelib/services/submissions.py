@@ -75,6 +75,8 @@ class SubmissionService:
         *,
         metrics: Metrics,
     ) -> None:
+        if len(app_secret) < 32:  # an empty key would make derived access tokens guessable
+            raise ValueError("submissions need an app secret of at least 32 bytes")
         self._registry = registry
         self._store = store
         self._clock = clock

@@ -2,7 +2,9 @@
 
 Both are process-wide singletons: Chalice keeps one ``current_request`` per app (Lambda
 serves one request at a time per process), and the Container is built from the environment
-on first use. Route modules are Chalice blueprints; they reach both through this module, so
+on first use. Its Settings come from :class:`~chalicelib.config.LiveSettings`: when a secret
+was rotated (SSM, re-read after a TTL), the next request gets a Container built from the new
+Settings; while nothing changed, the same Container serves every request. Route modules are Chalice blueprints; they reach both through this module, so
 no route imports ``app.py`` and the app is bound exactly once (``bind_app``).
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.config import Settings
+from chalicelib.config import LiveSettings
 from chalicelib.web.problems import problem_responses
 
 if TYPE_CHECKING:
@@ -27,10 +29,13 @@ __all__ = [
     "header",
     "raw_body",
     "set_container",
+    "use_settings",
 ]
 
 _app: Chalice | None = None
 _container: Container | None = None
+_pinned = False  # a Container set by a test or the local run: used as it is
+_settings: LiveSettings | None = None
 
 
 def bind_app(app: Chalice) -> None:
@@ -39,19 +44,33 @@ def bind_app(app: Chalice) -> None:
 
 
 def container() -> Container:
-    """The process-wide Container, built from the environment on first use."""
-    global _container
-    if _container is None:
+    """The process-wide Container, built from the current Settings (see the module doc)."""
+    global _container, _settings
+    if _pinned and _container is not None:
+        return _container
+    if _settings is None:
+        _settings = LiveSettings.from_env()
+    settings = _settings.current()
+    if _container is None or _container.settings is not settings:
         from chalicelib.wiring import Container
 
-        _container = Container(Settings.from_env())
+        _container = Container(settings)
     return _container
 
 
 def set_container(new: Container | None) -> None:
     """Tests and the local run wire their own Container; None rebuilds from the environment."""
-    global _container
+    global _container, _pinned
     _container = new
+    _pinned = new is not None
+
+
+def use_settings(settings: LiveSettings | None) -> None:
+    """Where the Settings come from (tests inject a source); None reads the environment again."""
+    global _container, _settings
+    _settings = settings
+    if not _pinned:
+        _container = None
 
 
 def current_request() -> Request:

@@ -2,8 +2,9 @@
 
 No timing is asserted (the machine is shared): only that every row of issue 5's table is
 produced, with a finite numeric value and a verdict. The quick run starts its own moto
-server and, unless PERMIT_BENCH_SKIP_PACKAGE=1, runs `chalice package` (~40 s), so this lives
-with the integration tests. It writes no bench/results.md.
+server and measures the zip of the suite's one package build (session fixture ``packaged``,
+handed over as PERMIT_BENCH_PACKAGE_DIR), so this lives with the integration tests. It
+writes no bench/results.md.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ ROWS = (
 PACKAGING_ROWS = ("6-zip-size", "6-zip-dev")
 
 
-def test_quick_bench_produces_every_row_with_a_number(tmp_path: Path) -> None:
+def test_quick_bench_produces_every_row_with_a_number(tmp_path: Path, packaged: Path) -> None:
     out = tmp_path / "bench.json"
     results = REPO_ROOT / "bench" / "results.md"
     before = results.read_bytes() if results.exists() else None
@@ -51,6 +52,7 @@ def test_quick_bench_produces_every_row_with_a_number(tmp_path: Path) -> None:
         text=True,
         timeout=900,
         check=False,
+        env={**os.environ, "PERMIT_BENCH_PACKAGE_DIR": str(packaged)},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 

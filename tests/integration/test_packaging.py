@@ -1,41 +1,49 @@
-"""`make package`: the zip carries the forms and templates and nothing for tests or dev.
+"""`make package`: the zip is what Lambda's python3.13 will run, and nothing else.
 
-Builds for real with `chalice package` and the merge template (downloads Linux wheels from the
-package registry, ~40 s), then `cfn-lint` checks the template (package() fails otherwise).
+Builds for real once per test run (the session fixture ``packaged``: `chalice package` with
+the merge template, which downloads Linux wheels, then the wheel checks, the trimming and
+cfn-lint), then opens the zip and runs an extracted copy of it.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
+from email.parser import HeaderParser
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
 
+from bench.lambda_events import rest_event
+from scripts.lambda_zip import UNUSED, compatible_tag
 from tests.conftest import REPO_ROOT
+from tests.integration import pdf_tools
+
+# The Lambda runtime provides these (requirements.txt leaves them out on purpose).
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scripts.package import package
-
-    return package("prod", tmp_path_factory.mktemp("package") / "out", lint=True)
+def _names(packaged: Path) -> list[str]:
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        return archive.namelist()
 
 
 def test_zip_contains_forms_and_templates(packaged: Path) -> None:
-    names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
+    names = set(_names(packaged))
     for schema in (REPO_ROOT / "schemas").rglob("*.json"):
         assert str(schema.relative_to(REPO_ROOT)) in names
-    for template in (REPO_ROOT / "pdf_templates").rglob("*"):
-        if template.is_file():
-            assert str(template.relative_to(REPO_ROOT)) in names
+    assert "pdf_templates/resident-parking-permit.pdf" in names
+    assert "pdf_templates/fonts/DejaVuSans-Bold.ttf" in names
+    assert "pdf_templates/fonts/LICENSE" in names  # the font licence travels with the font
     assert "app.py" in names
     assert "chalicelib/web/static/verify.html" in names
 
 
 def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:
-    names = zipfile.ZipFile(packaged / "deployment.zip").namelist()
-    top_level = {name.split("/", 1)[0] for name in names}
+    top_level = {name.split("/", 1)[0] for name in _names(packaged)}
     forbidden = {
         "moto",
         "pytest",
@@ -49,6 +57,7 @@ def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:
         "botocore",
         "scripts",
         "bench",
+        "packaging",
     }
     assert top_level.isdisjoint(forbidden), sorted(top_level & forbidden)
 
@@ -57,39 +66,89 @@ def test_zip_is_within_the_20_mb_budget(packaged: Path) -> None:
     assert (packaged / "deployment.zip").stat().st_size <= 20 * 1024 * 1024
 
 
-def test_template_scopes_role_to_the_table_and_wires_environment(packaged: Path) -> None:
-    template = json.loads((packaged / "sam.json").read_text())
-    resources = template["Resources"]
-    assert resources["PermitTable"]["Properties"]["PointInTimeRecoverySpecification"] == {
-        "PointInTimeRecoveryEnabled": True
-    }
-    assert (
-        resources["PermitTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
-        == "expires_at"
+def test_every_wheel_in_the_zip_is_manylinux_or_pure_for_cp313(packaged: Path) -> None:
+    """Read the WHEEL files themselves: a wheel built on this machine is linux_x86_64."""
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        wheels = [name for name in archive.namelist() if name.endswith(".dist-info/WHEEL")]
+        tags = {
+            name: HeaderParser().parsestr(archive.read(name).decode()).get_all("Tag") or []
+            for name in wheels
+        }
+    assert len(wheels) >= 10, wheels  # pydantic, cryptography, pillow, ... all came as wheels
+    for name, wheel_tags in tags.items():
+        assert wheel_tags, name
+        assert any(compatible_tag(tag) for tag in wheel_tags), (name, wheel_tags)
+        assert not any(tag.endswith("-linux_x86_64") for tag in wheel_tags), (name, wheel_tags)
+
+
+def test_unused_files_are_stripped_and_time_zones_bundled(packaged: Path) -> None:
+    names = _names(packaged)
+    for unused in UNUSED:
+        assert not [name for name in names if fnmatchcase(name, unused.pattern)], unused
+    assert "tzdata/zoneinfo/Europe/Berlin" in names
+    assert any(name.startswith("tzdata-") and name.endswith(".dist-info/WHEEL") for name in names)
+
+
+def _runtime_boto3(tmp_path: Path) -> Path:
+    """A folder with boto3 and its dependencies only, standing in for Lambda's runtime copy."""
+    import boto3
+
+    site = Path(boto3.__file__).parents[1]
+    folder = tmp_path / "runtime"
+    folder.mkdir()
+    for name in RUNTIME_PROVIDED:
+        (folder / name).symlink_to(site / name)
+    return folder
+
+
+def test_the_extracted_zip_runs_on_python_3_13_and_renders_a_permit(
+    packaged: Path, tmp_path: Path
+) -> None:
+    """No site-packages: everything but boto3 must come from the zip, as on Lambda."""
+    extracted = tmp_path / "task"
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(extracted)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(rest_event("GET", "/api/forms")))
+    pdf_file = tmp_path / "permit.pdf"
+    probe = Path(__file__).with_name("lambda_probe.py")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(probe),
+            str(extracted),
+            str(_runtime_boto3(tmp_path)),
+            str(event),
+            str(pdf_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
     )
-    roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
-    assert roles
-    for role in roles:
-        for policy in role["Properties"]["Policies"]:
-            for statement in policy["PolicyDocument"]["Statement"]:
-                if any(a.startswith("dynamodb:") for a in statement["Action"]):
-                    assert statement["Resource"] != "*"
-                    assert "PermitTable" in json.dumps(statement["Resource"])
-    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
-    for function in functions:
-        variables = function["Properties"]["Environment"]["Variables"]
-        assert variables["PERMIT_TABLE_NAME"] == {"Ref": "PermitTable"}
-
-
-def test_api_gateway_treats_every_type_as_binary_so_browsers_get_the_pdf(packaged: Path) -> None:
-    """API Gateway converts by the FIRST Accept type; a browser's is text/html, not */*.
-
-    With '*/*' the base64 PDF from Lambda is always decoded; request bodies then arrive
-    base64-encoded, which Chalice's Request decodes (isBase64Encoded).
-    """
-    template = json.loads((packaged / "sam.json").read_text())
-    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-    assert body["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+    assert done.returncode == 0, done.stderr[-4000:]
+    seen = json.loads(done.stdout)
+    assert seen["python"] == [3, 13]
+    assert seen["status"] == 200, seen["body"]
+    assert "resident-parking-permit" in seen["body"]
+    for module, origin in seen["origins"].items():
+        assert origin.startswith(str(extracted)), (module, origin)
+    boto_dir = str(tmp_path / "runtime")
+    for module, origin in seen["module_files"].items():
+        if origin and "site-packages" in origin:
+            pytest.fail(f"{module} came from {origin}, not from the zip")
+        if origin and origin.startswith(boto_dir):
+            assert module in {n.removesuffix(".py") for n in RUNTIME_PROVIDED}, module
+    assert seen["zone_file"].startswith(str(extracted / "tzdata"))
+    assert seen["berlin_day"] == "2026-07-01"
+    if pdf_tools.missing_tools():
+        pytest.fail(f"PDF tools missing: {pdf_tools.missing_tools()} (make system-deps)")
+    text = pdf_tools.pdftotext(pdf_file.read_bytes())
+    assert "Łukasz Öztürk" in text
+    assert "2026-0000-0000" in text
 
 
 def test_every_function_runs_on_python_3_13(packaged: Path) -> None:

@@ -105,3 +105,33 @@ def test_validity_is_never_shorter_than_the_next_start_day(start: date, months: 
 
 def test_format_de() -> None:
     assert format_de(date(2027, 2, 1)) == "01.02.2027"
+
+
+def test_berlin_comes_from_the_pinned_tzdata_package_not_the_host() -> None:
+    """Lambda's image, CI and a laptop carry different tz databases (or none): use one."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import tzdata
+
+    from chalicelib.domain import dates
+
+    assert dates.BERLIN_ZONE_FILE.is_relative_to(Path(tzdata.__file__).parent)
+    assert str(dates.BERLIN) == "Europe/Berlin"
+    # With the host's database out of reach (PYTHONTZPATH names an empty place), Berlin days
+    # still turn at 23:00 UTC in winter and 22:00 UTC in summer.
+    probe = (
+        "from datetime import UTC, datetime; from chalicelib.domain.dates import berlin_today;"
+        "print(berlin_today(datetime(2026, 11, 21, 23, 0, tzinfo=UTC)),"
+        " berlin_today(datetime(2026, 6, 30, 22, 0, tzinfo=UTC)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(dates.__file__).parents[2],
+        env={"PYTHONTZPATH": "/nonexistent", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["2026-11-22", "2026-07-01"]
