@@ -7,21 +7,18 @@ be probed. The check costs one read and a constant-time hash comparison.
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.domain.access import token_matches
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application
+from chalicelib.services.ports import ApplicationStore
 
 __all__ = ["APPLICATION_ID_PATTERN", "ApplicationAccess", "bearer_token", "status_body"]
 
 APPLICATION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{16,128})$")
-
-
-class _ReadStore(Protocol):
-    def get_application(self, application_id: str) -> Application | None: ...
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -32,7 +29,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 class ApplicationAccess:
-    def __init__(self, store: _ReadStore) -> None:
+    def __init__(self, store: ApplicationStore) -> None:
         self._store = store
 
     def get(self, application_id: str, token: str | None) -> Application:

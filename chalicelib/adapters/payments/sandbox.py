@@ -319,26 +319,7 @@ class SandboxProvider:
         """
         if outcome not in ("succeeded", "failed"):
             raise ValueError("outcome must be 'succeeded' or 'failed'")
-        return self._build(session, f"payment.{outcome}", outcome, event_id, None)
-
-    def build_refund_webhook(
-        self,
-        session: SandboxSession,
-        event_id: str | None = None,
-        amount_cents: int | None = None,
-    ) -> tuple[dict[str, str], bytes]:
-        """A signed ``payment.refunded`` delivery (for tests and staff tooling).
-
-        ``amount_cents`` defaults to the full amount; pass a distinct ``event_id`` for each
-        of several partial refunds, or they dedupe into one.
-        """
-        if amount_cents is not None and (
-            isinstance(amount_cents, bool)
-            or not isinstance(amount_cents, int)
-            or not 0 < amount_cents <= session.amount_cents
-        ):
-            raise ValueError("refund amount must be 1..the paid amount in cents")
-        return self._build(session, "payment.refunded", "refunded", event_id, amount_cents)
+        return self._build(session, f"payment.{outcome}", outcome, event_id)
 
     def _build(
         self,
@@ -346,7 +327,6 @@ class SandboxProvider:
         event_type: str,
         kind: str,
         event_id: str | None,
-        amount_cents: int | None,
     ) -> tuple[dict[str, str], bytes]:
         msg_id = session.event_id(kind) if event_id is None else event_id
         if not 0 < len(msg_id) <= MAX_WEBHOOK_ID_LENGTH:
@@ -356,7 +336,7 @@ class SandboxProvider:
             "data": {
                 "payment_id": session.payment_id,
                 "application_id": session.application_id,
-                "amount_cents": session.amount_cents if amount_cents is None else amount_cents,
+                "amount_cents": session.amount_cents,
                 "currency": session.currency,
             },
         }
