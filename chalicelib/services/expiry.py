@@ -1,9 +1,15 @@
 """Scheduled use case: cancel applications that were never paid.
 
-Runs hourly (``@app.schedule``). It walks the sparse queue index by status and creation day,
-so it reads only unpaid applications, never the whole table; it follows every page of a
+Runs hourly (``@app.schedule``). It walks the sparse queue index by queue and creation day,
+so it reads only queued applications, never the whole table; it follows every page of a
 day's queue (a busy day holds more than one query page). A payment that arrives after the
 cancellation is flagged for staff, not issued (see PaymentService).
+
+Flagged applications live in their own queue (``FLAGGED``, whatever their status), so staff
+find them in one place. A flag asks staff to look at the money; it does not suspend the
+unpaid rule, so the job reads that queue too and cancels what is still unpaid. A cancelled
+application keeps its flags and so stays in the staff queue. The flagged queue also holds
+issued or cancelled applications, which cost one read each per run; flags are rare.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from chalicelib.services.store_errors import StaleApplicationError
 __all__ = ["UnpaidCanceller"]
 
 LOOKBACK_DAYS = 30  # older queue days are assumed swept by earlier runs
+#: The queues that can hold an unpaid application: by status, and the flagged one.
+UNPAID_QUEUES = (Status.SUBMITTED.value, Status.AWAITING_PAYMENT.value, "FLAGGED")
+_UNPAID = (Status.SUBMITTED, Status.AWAITING_PAYMENT)
 
 
 class UnpaidCanceller:
@@ -34,11 +43,11 @@ class UnpaidCanceller:
         now = self._clock.now()
         cutoff = now - self._cancel_after
         cancelled: list[str] = []
-        for status in (Status.SUBMITTED, Status.AWAITING_PAYMENT):
+        for queue_name in UNPAID_QUEUES:
             for days_back in range(LOOKBACK_DAYS + 1):
                 day = berlin_today(cutoff - timedelta(days=days_back))
                 queue = self._store.all_queued_application_ids(
-                    status.value, day.isoformat(), self._page_size
+                    queue_name, day.isoformat(), self._page_size
                 )
                 for app_id in queue:
                     if self._cancel(app_id, cutoff, now):
@@ -49,7 +58,7 @@ class UnpaidCanceller:
         app = self._store.get_application(app_id)
         if app is None or app.created_at > cutoff:
             return False
-        if app.status not in (Status.SUBMITTED, Status.AWAITING_PAYMENT) or app.fee_cents == 0:
+        if app.status not in _UNPAID or app.fee_cents == 0:
             return False
         after = app.advance(Status.CANCELLED, now)
         audit = AuditEntry(
