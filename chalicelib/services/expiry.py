@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.payability import PAYABLE_STATUSES, payment_deadline
 from chalicelib.domain.records import AuditEntry
 from chalicelib.services.ports import ApplicationStore, Clock
 from chalicelib.services.store_errors import StaleApplicationError
@@ -27,7 +28,6 @@ __all__ = ["UnpaidCanceller"]
 LOOKBACK_DAYS = 30  # older queue days are assumed swept by earlier runs
 #: The queues that can hold an unpaid application: by status, and the flagged one.
 UNPAID_QUEUES = (Status.SUBMITTED.value, Status.AWAITING_PAYMENT.value, "FLAGGED")
-_UNPAID = (Status.SUBMITTED, Status.AWAITING_PAYMENT)
 
 
 class UnpaidCanceller:
@@ -50,16 +50,16 @@ class UnpaidCanceller:
                     queue_name, day.isoformat(), self._page_size
                 )
                 for app_id in queue:
-                    if self._cancel(app_id, cutoff, now):
+                    if self._cancel(app_id, now):
                         cancelled.append(app_id)
         return cancelled
 
-    def _cancel(self, app_id: str, cutoff: datetime, now: datetime) -> bool:
+    def _cancel(self, app_id: str, now: datetime) -> bool:
         app = self._store.get_application(app_id)
-        if app is None or app.created_at > cutoff:
+        if app is None or app.status not in PAYABLE_STATUSES or app.fee_cents == 0:
             return False
-        if app.status not in _UNPAID or app.fee_cents == 0:
-            return False
+        if now < payment_deadline(app, self._cancel_after):
+            return False  # still payable (checkout and the provider's page agree)
         after = app.advance(Status.CANCELLED, now)
         audit = AuditEntry(
             app.id, now, "cancelled_unpaid", app.status, Status.CANCELLED, "scheduler"

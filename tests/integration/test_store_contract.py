@@ -187,13 +187,24 @@ def test_create_then_read_returns_the_same_application(store: DynamoDBStore) -> 
 def test_a_full_application_round_trips(store: DynamoDBStore) -> None:
     app = replace(
         _app(),
-        checkout=CheckoutInfo("sandbox", "chk_1", "https://permits.example.de/pay/chk_1", T0),
+        checkout=CheckoutInfo(
+            "sandbox", "chk_1", "https://permits.example.de/pay/chk_1", T0, T0 + timedelta(hours=24)
+        ),
         payment_id="pay_1",
         flags=("late_payment", "review"),
     )
     app = _issue(replace(app, status=Status.AWAITING_PAYMENT), 42)
     store.create_application(app, [])
     assert store.get_application(APP_A) == app
+
+
+def test_a_checkout_without_a_recorded_expiry_still_reads(store: DynamoDBStore) -> None:
+    """Items written before the expiry was recorded (issue 9) read back with None."""
+    checkout = CheckoutInfo("sandbox", "chk_1", "https://permits.example.de/pay/chk_1", T0)
+    app = replace(_app(), status=Status.AWAITING_PAYMENT, checkout=checkout)
+    store.create_application(app, [])
+    stored = store.get_application(APP_A)
+    assert stored is not None and stored.checkout == checkout
 
 
 def test_unknown_ids_read_as_none(store: DynamoDBStore) -> None:

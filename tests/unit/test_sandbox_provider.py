@@ -7,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,7 @@ def test_checkout_url_points_at_the_sandbox_page_and_round_trips() -> None:
         description="Bewohnerparkausweis Zone A, 12 Monate",
         return_url="http://127.0.0.1:8000/antrag/app_01J9Z3",
         issued_at=NOW,
+        expires_at=NOW + SESSION_LIFETIME_SECONDS,
     )
     assert session.checkout_id.startswith("chk_")
     assert session.payment_id == "sbxpay_" + session.checkout_id.removeprefix("chk_")
@@ -163,11 +166,47 @@ def test_sessions_expire_after_24_hours() -> None:
     clock = Clock()
     p = provider(clock)
     token = token_of(p.create_checkout(REQUEST).checkout_url)
-    clock.now = NOW + SESSION_LIFETIME_SECONDS
+    clock.now = NOW + SESSION_LIFETIME_SECONDS - 1
     assert p.open_session(token).issued_at == NOW
-    clock.now = NOW + SESSION_LIFETIME_SECONDS + 1
+    clock.now = NOW + SESSION_LIFETIME_SECONDS
     with pytest.raises(SandboxSessionExpiredError):
         p.open_session(token)
+
+
+def test_a_session_ends_at_the_requested_expiry_when_that_comes_first() -> None:
+    """CheckoutService asks for the application's payment deadline (issue 9 item 2)."""
+    clock = Clock()
+    p = provider(clock)
+    deadline = datetime.fromtimestamp(NOW + 3600 + 0.9, tz=UTC)  # rounded down, never up
+    token = token_of(p.create_checkout(replace(REQUEST, expires_at=deadline)).checkout_url)
+    assert p.open_session(token).expires_at == NOW + 3600
+    clock.now = NOW + 3599
+    p.open_session(token)
+    clock.now = NOW + 3600
+    with pytest.raises(SandboxSessionExpiredError):
+        p.open_session(token)
+    later = datetime.fromtimestamp(NOW + 2 * SESSION_LIFETIME_SECONDS, tz=UTC)
+    capped = p.create_checkout(replace(REQUEST, expires_at=later)).checkout_url
+    assert p.open_session(token_of(capped)).expires_at == NOW + 3600 + SESSION_LIFETIME_SECONDS
+
+
+@pytest.mark.parametrize("offset", [0, -1, -3600])
+def test_a_checkout_that_would_already_be_closed_is_refused(offset: int) -> None:
+    expired = replace(REQUEST, expires_at=datetime.fromtimestamp(NOW + offset, tz=UTC))
+    with pytest.raises(ValueError, match="expires_at must lie in the future"):
+        provider().create_checkout(expired)
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    [NOW, NOW - 1, NOW + SESSION_LIFETIME_SECONDS + 1, float(NOW + 60), "1700000060", None],
+)
+def test_a_signed_session_with_an_impossible_expiry_is_refused(expiry: object) -> None:
+    """The MAC proves we wrote it; the expiry must still lie within the 24-hour lifetime."""
+    p = provider()
+    forged = p.encode_session(replace(open_checkout(p), expires_at=expiry))  # type: ignore[arg-type]
+    with pytest.raises(SandboxSessionError):
+        p.open_session(forged)
 
 
 def test_session_issued_in_the_future_is_refused() -> None:
