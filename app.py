@@ -10,11 +10,13 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from chalicelib.web import context
+from chalicelib.web.middleware import http_middleware
 from chalicelib.web.routes import BLUEPRINTS
 
 app = Chalice(app_name="permit-service")
 app.api.binary_types.append("application/pdf")
 context.bind_app(app)
+app.register_middleware(http_middleware, "http")  # problems and security headers, everywhere
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
 
