@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import token_matches
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.payability import checkout_expiry
 from chalicelib.domain.records import Application
-from chalicelib.services.ports import ApplicationStore
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import ApplicationStore
 
 __all__ = ["APPLICATION_ID_PATTERN", "ApplicationAccess", "bearer_token", "status_body"]
 
