@@ -4,7 +4,7 @@ No logic and no heavy imports here (Chalice imports this module while packaging,
 cold start pays for what it imports): the routes live in ``chalicelib/web/routes/`` and
 build services lazily through the Container (``chalicelib/wiring.py``). Logs are JSON lines
 (``chalicelib/logs.py``, standard library only); the request middleware adds each request's
-id to them and counts 5xx answers (``chalicelib/web/middleware.py``).
+id to them and counts 5xx answers (``chalicelib/web/observability.py``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from chalice.app import Chalice
 
 from chalicelib import logs
 from chalicelib.web import context
-from chalicelib.web.middleware import observe_request
+from chalicelib.web.middleware import http_middleware
+from chalicelib.web.observability import observe_request
 from chalicelib.web.routes import BLUEPRINTS
 
 logs.configure_logging()
 app = Chalice(app_name="permit-service", configure_logs=False)  # our JSON handler instead
 app.api.binary_types.append("application/pdf")
 context.bind_app(app)
+app.register_middleware(http_middleware, "http")  # problems and security headers, everywhere
 for blueprint in BLUEPRINTS:
     app.register_blueprint(blueprint)
 app.register_middleware(observe_request, "http")

@@ -189,10 +189,12 @@ class Container:
 
         if not self.sandbox_enabled:
             raise NotFoundError("the sandbox payment provider is disabled in this stage")
+        clock = self.clock  # the service's clock: sessions and deadlines agree
         return SandboxProvider(
             self.settings.public_base_url,
             self.settings.webhook_secrets,
             self.subkey("sandbox-session"),
+            clock=lambda: clock.now().timestamp(),
         )
 
     @functools.cached_property
@@ -228,14 +230,15 @@ class Container:
             self.payment_provider,
             self.clock,
             self.settings.public_base_url,
+            self.settings.unpaid_cancel_after,
         )
 
     @functools.cached_property
     def webhook_delivery(self) -> WebhookDelivery:
         from chalicelib.adapters.payments.delivery import WebhookDelivery
 
-        url = f"{self.settings.public_base_url}/api/payments/sandbox/webhook"
-        return WebhookDelivery(url, transport=self._overrides.get("webhook_transport"))
+        transport = self._overrides.get("webhook_transport")
+        return WebhookDelivery(self.sandbox.webhook_url, transport=transport)
 
     @functools.cached_property
     def renderer(self) -> DocumentRenderer:

@@ -7,6 +7,7 @@ store tests run unchanged against more than one backend.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Iterator
@@ -129,6 +130,11 @@ def client(container: Any) -> Iterator[Any]:
     with Client(app_module.app) as test_client:
         yield test_client
     app_module.set_container(None)
+
+
+def new_webhook_secret() -> str:
+    """A fresh random ``whsec_`` secret, as a provider hands one out (rotation tests)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def table_items(dynamodb_client: Any, table_name: str) -> list[dict[str, Any]]:

@@ -26,10 +26,17 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CheckoutInfo:
+    """The provider checkout an application is waiting on.
+
+    ``expires_at`` is when the provider's page closes (what we asked for: never later than
+    the application's payment deadline); None only on items written before it was recorded.
+    """
+
     provider: str
     checkout_id: str
     checkout_url: str
     created_at: datetime
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

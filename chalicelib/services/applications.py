@@ -7,21 +7,22 @@ be probed. The check costs one read and a constant-time hash comparison.
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import token_matches
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.payability import checkout_expiry
 from chalicelib.domain.records import Application
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import ApplicationStore
 
 __all__ = ["APPLICATION_ID_PATTERN", "ApplicationAccess", "bearer_token", "status_body"]
 
 APPLICATION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{16,128})$")
-
-
-class _ReadStore(Protocol):
-    def get_application(self, application_id: str) -> Application | None: ...
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -32,7 +33,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 class ApplicationAccess:
-    def __init__(self, store: _ReadStore) -> None:
+    def __init__(self, store: ApplicationStore) -> None:
         self._store = store
 
     def get(self, application_id: str, token: str | None) -> Application:
@@ -44,8 +45,13 @@ class ApplicationAccess:
         return app
 
 
-def status_body(app: Application, public_base_url: str) -> dict[str, Any]:
-    """What the citizen sees: status, fee and the permit once issued; no form data echoed."""
+def status_body(
+    app: Application, public_base_url: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """What the citizen sees: status, fee and the permit once issued; no form data echoed.
+
+    The checkout URL only while its page is open (at ``now``): a closed page cannot be paid.
+    """
     body: dict[str, Any] = {
         "id": app.id,
         "form_id": app.form_id,
@@ -54,8 +60,10 @@ def status_body(app: Application, public_base_url: str) -> dict[str, Any]:
         "created_at": app.created_at.isoformat(),
         "updated_at": app.updated_at.isoformat(),
     }
-    if app.checkout is not None and app.status is Status.AWAITING_PAYMENT:
-        body["checkout_url"] = app.checkout.checkout_url
+    checkout = app.checkout
+    open_now = checkout is not None and (now is None or now < checkout_expiry(checkout))
+    if checkout is not None and open_now and app.status is Status.AWAITING_PAYMENT:
+        body["checkout_url"] = checkout.checkout_url
     if app.permit is not None:
         permit = app.permit
         body["permit"] = {

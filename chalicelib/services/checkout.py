@@ -5,29 +5,40 @@ of the application id and version, so if our write fails after the provider answ
 citizen's retry asks the provider for the same checkout again instead of a second one.
 The browser's return from the checkout changes nothing; only the webhook does.
 
-An open checkout is handed out again while it is younger than ``reuse_for``; after that a
-fresh one replaces it (same status, next version), because provider checkout pages expire
-(the sandbox's and Stripe's after 24 hours) while the application stays payable until the
-unpaid-cancellation job runs (48 hours).
+Every checkout ends by the application's payment deadline (``domain.payability``): the
+provider is asked for a page that closes at the deadline or after 24 hours, whichever comes
+first, and from the deadline on checkout refuses (409), whether or not the hourly
+cancellation job has run. An open checkout is handed out again while it has at least an hour
+left, or when a fresh one would close no later than it does (near the deadline); otherwise a
+fresh one replaces it (same status, next version). In the last 30 minutes before the
+deadline no new page is opened: too short to fill in, and shorter than Stripe allows.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import ConflictError, ServiceUnavailableError
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.payability import (
+    CHECKOUT_LIFETIME,
+    PAYABLE_STATUSES,
+    checkout_expiry,
+    is_payable,
+    payment_deadline,
+)
 from chalicelib.domain.records import Application, AuditEntry, CheckoutInfo
 from chalicelib.services.applications import ApplicationAccess
 from chalicelib.services.ports import ApplicationStore, CheckoutRequest, Clock, PaymentProvider
 from chalicelib.services.store_errors import StaleApplicationError
 
-__all__ = ["CHECKOUT_REUSE", "CheckoutService"]
+__all__ = ["MIN_CHECKOUT_LIFETIME", "REUSE_MARGIN", "CheckoutService"]
 
-#: Reuse an open checkout for this long: under the providers' 24-hour page lifetime, leaving
-#: the citizen at least an hour on the page.
-CHECKOUT_REUSE = timedelta(hours=23)
+#: An open checkout is handed out again only with at least this long left on it.
+REUSE_MARGIN = timedelta(hours=1)
+#: No new checkout shorter than this (Stripe's minimum ``expires_at``).
+MIN_CHECKOUT_LIFETIME = timedelta(minutes=30)
 
 
 class CheckoutService:
@@ -39,7 +50,7 @@ class CheckoutService:
         provider: PaymentProvider | None,
         clock: Clock,
         public_base_url: str,
-        reuse_for: timedelta = CHECKOUT_REUSE,
+        payable_for: timedelta,
     ) -> None:
         self._access = access
         self._store = store
@@ -47,31 +58,52 @@ class CheckoutService:
         self._provider = provider
         self._clock = clock
         self._base = public_base_url
-        self._reuse_for = reuse_for
+        self._payable_for = payable_for
 
     def start(self, application_id: str, token: str | None) -> str:
         app = self._access.get(application_id, token)
         if self._provider is None:
             raise ServiceUnavailableError("online payment is not configured in this stage")
         for _ in range(3):
-            if app.status is Status.AWAITING_PAYMENT and app.checkout is not None:
-                if self._clock.now() - app.checkout.created_at < self._reuse_for:
-                    return app.checkout.checkout_url  # one open checkout per application
-            elif app.status is not Status.SUBMITTED:
+            if app.status not in PAYABLE_STATUSES:
                 raise ConflictError(f"application is {app.status.value}; nothing to pay")
             if app.fee_cents == 0:
                 raise ConflictError("this service is free")
+            now = self._clock.now()
+            deadline = payment_deadline(app, self._payable_for)
+            if now >= deadline:
+                raise ConflictError(
+                    "the application was not paid in time and can no longer be paid"
+                )
+            current = app.checkout if app.status is Status.AWAITING_PAYMENT else None
+            if current is not None and checkout_expiry(current) >= min(
+                now + REUSE_MARGIN, deadline
+            ):
+                return current.checkout_url  # one open checkout per application
+            expires_at = min(now + CHECKOUT_LIFETIME, deadline)
+            if expires_at - now < MIN_CHECKOUT_LIFETIME:
+                raise ConflictError(
+                    "the payment deadline is less than 30 minutes away; "
+                    "the application can no longer be paid online"
+                )
             try:
-                return self._open(app)
+                return self._open(app, now, expires_at)
             except StaleApplicationError as stale:
-                current = stale.current or self._store.get_application(app.id)
-                if current is None:
+                current_app = stale.current or self._store.get_application(app.id)
+                if current_app is None:
                     raise
-                app = current
+                app = current_app
         raise ConflictError("application is changing; try again")
 
-    def _open(self, app: Application) -> str:
-        now = self._clock.now()
+    def is_payable(self, application_id: str) -> bool:
+        """Whether a payment for ``application_id`` may still be taken (the sandbox asks).
+
+        No access token: the provider's session is the capability, as at a real provider.
+        """
+        app = self._store.get_application(application_id)
+        return app is not None and is_payable(app, self._clock.now(), self._payable_for)
+
+    def _open(self, app: Application, now: datetime, expires_at: datetime) -> str:
         form = self._registry.get(app.form_id)
         title = form.title["de"] if form is not None else app.form_id
         request = CheckoutRequest(
@@ -80,12 +112,15 @@ class CheckoutService:
             currency=app.currency,
             description=title,
             return_url=f"{self._base}/status/{app.id}",
+            expires_at=expires_at,
         )
         provider = self._provider
         if provider is None:
             raise ServiceUnavailableError("online payment is not configured in this stage")
         checkout = provider.create_checkout(request, nonce=f"{app.id}:{app.version}")
-        info = CheckoutInfo(provider.name, checkout.checkout_id, checkout.checkout_url, now)
+        info = CheckoutInfo(
+            provider.name, checkout.checkout_id, checkout.checkout_url, now, expires_at
+        )
         if app.status is Status.SUBMITTED:
             after = app.advance(Status.AWAITING_PAYMENT, now, checkout=info)
         else:  # replacing an expired checkout: same status, next version

@@ -78,10 +78,6 @@ class KeyRing:
             "use": "sig",
         }
 
-    def public_keys(self) -> Mapping[int, EllipticCurvePublicKey]:
-        """Read-only mapping key id -> public key, for :class:`TokenVerifier`."""
-        return self._keys
-
     @property
     def verifier(self) -> TokenVerifier:
         """A verifier over exactly these keys, built once."""

@@ -81,11 +81,20 @@ class SecretSource(Protocol):
 
 @dataclass(frozen=True)
 class CheckoutRequest:
+    """What the provider needs to open one checkout.
+
+    ``expires_at``: the provider's page must close by then (earlier is allowed, later never):
+    it is the application's payment deadline or sooner, so nobody pays for an application
+    that is already cancelled. CheckoutService always sets it and leaves at least 30 minutes
+    (Stripe's shortest session); None means the provider's own maximum (tools and tests).
+    """
+
     application_id: str
     amount_cents: int
     currency: str
     description: str
     return_url: str
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import derived_access_token, hash_token, new_access_token
 from chalicelib.domain.dates import berlin_today
@@ -24,12 +24,13 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.pointers import resolve_pointer
 from chalicelib.domain.records import Application, AuditEntry, IdempotencyRecord, PermitRecord
 from chalicelib.domain.rules import normalise_document
-from chalicelib.services.ports import Clock, Metrics
+from chalicelib.services.ports import ApplicationStore, Clock, Metrics
 from chalicelib.services.store_errors import IdempotencyKeyUsedError
 from chalicelib.services.validation import validate_document
 
 if TYPE_CHECKING:
     from chalicelib.services.form_registry import FormRegistry
+    from chalicelib.services.issuance import Issuer
 
 __all__ = ["IdempotencyKeyReusedError", "SubmissionResult", "SubmissionService"]
 
@@ -38,24 +39,6 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 
 class IdempotencyKeyReusedError(ConflictError):
     """The Idempotency-Key was used before with a different request body."""
-
-
-class _CreateStore(Protocol):
-    def create_application(
-        self,
-        app: Application,
-        audits: list[AuditEntry],
-        idempotency: IdempotencyRecord | None = None,
-        permit: PermitRecord | None = None,
-    ) -> None: ...
-
-    def get_idempotency(self, scope: str, key_hash: str) -> IdempotencyRecord | None: ...
-
-
-class _FreeIssuer(Protocol):
-    def issue_free(
-        self, form: FormDefinition, app: Application
-    ) -> tuple[Application, PermitRecord, AuditEntry]: ...
 
 
 @dataclass(frozen=True)
@@ -68,10 +51,10 @@ class SubmissionService:
     def __init__(
         self,
         registry: FormRegistry,
-        store: _CreateStore,
+        store: ApplicationStore,
         clock: Clock,
         app_secret: bytes,
-        issuer: _FreeIssuer | None = None,
+        issuer: Issuer | None = None,
         *,
         metrics: Metrics,
     ) -> None:

@@ -21,13 +21,24 @@ from chalicelib.domain import errors
 from chalicelib.domain.messages import message_for, pick_language
 from chalicelib.services.dependency_errors import DependencyUnavailableError
 
-__all__ = ["ClientError", "problem", "problem_responses", "unavailable_problem"]
+__all__ = [
+    "MAX_LISTED_ERRORS",
+    "ClientError",
+    "problem",
+    "problem_responses",
+    "unavailable_problem",
+]
 
 log = logging.getLogger("permit_service")
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://permit-service.example/problems/"
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: A validation problem lists at most this many field errors (first by pointer), plus the
+#: total: 12,000 bad plates in a 60 KB body must not answer 1.5 MB. A person fixes a form
+#: a few fields at a time, and a client learns from the total that more are coming.
+MAX_LISTED_ERRORS = 50
 
 
 class ClientError(errors.DomainError):
@@ -58,7 +69,8 @@ def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) 
 
 def _validation_problem(error: errors.ValidationFailedError, lang: str) -> Response:
     items = []
-    for field in error.errors:
+    total = len(error.errors)
+    for field in error.errors[:MAX_LISTED_ERRORS]:
         params = dict(field.params)
         override = params.pop("override", None)
         items.append(
@@ -69,7 +81,23 @@ def _validation_problem(error: errors.ValidationFailedError, lang: str) -> Respo
             }
         )
     title = "Bitte prüfen Sie Ihre Angaben." if lang == "de" else "Please check your entries."
-    return problem(422, "validation-failed", title, errors=items)
+    truncated = total > MAX_LISTED_ERRORS
+    detail = ""
+    if truncated:
+        detail = (
+            f"Die ersten {MAX_LISTED_ERRORS} von {total} Fehlern sind aufgeführt."
+            if lang == "de"
+            else f"The first {MAX_LISTED_ERRORS} of {total} errors are listed."
+        )
+    return problem(
+        422,
+        "validation-failed",
+        title,
+        detail,
+        errors=items,
+        errors_total=total,
+        errors_truncated=truncated,
+    )
 
 
 _NOT_FOUND_TITLE = "Nicht gefunden / Not found"

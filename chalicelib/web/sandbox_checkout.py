@@ -5,15 +5,16 @@ no build step and can run under a strict Content-Security-Policy (see
 :func:`checkout_page_headers`). German by default, English when the language starts with
 ``en``. Every interpolated value is HTML-escaped.
 
-Intended routes (wired in ``app.py`` by the routes' owner, not here)::
+The routes (``chalicelib/web/routes/sandbox.py``)::
 
     GET  /sandbox/checkout/{session}
         provider.open_session(session)        SandboxSessionExpiredError -> 410 + result page
                                               SandboxSessionError        -> 400 + result page
+        application no longer payable         -> 410 + result page "not_payable"
         200 render_checkout_page(session, token, lang), headers checkout_page_headers(...)
 
     POST /sandbox/checkout/{session}/pay
-        s = provider.open_session(session)    (same errors as above)
+        s = provider.open_session(session)    (same errors as above, nothing sent)
         headers, body = provider.build_webhook(s, "succeeded")
         result = WebhookDelivery(provider.webhook_url).deliver(headers, body)
         delivered     -> 303 See Other, Location: s.return_url
@@ -54,7 +55,9 @@ __all__ = [
 # Host[:port] only: anything else must not reach a CSP header (";" would add a directive).
 _NETLOC_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
-ResultKind = Literal["payment_failed", "delivery_failed", "session_invalid", "session_expired"]
+ResultKind = Literal[
+    "payment_failed", "delivery_failed", "session_invalid", "session_expired", "not_payable"
+]
 
 _TEXT: dict[str, dict[str, str]] = {
     "de": {
@@ -91,6 +94,11 @@ _TEXT: dict[str, dict[str, str]] = {
             "Dieser Zahlungslink ist abgelaufen. Bitte starten Sie die Zahlung erneut über "
             "Ihren Antrag."
         ),
+        "not_payable_title": "Antrag kann nicht mehr bezahlt werden",
+        "not_payable_text": (
+            "Dieser Antrag kann nicht mehr bezahlt werden: Er ist bereits bezahlt, storniert "
+            "oder die Zahlungsfrist ist abgelaufen. Es wurde nichts abgebucht."
+        ),
     },
     "en": {
         "title": "Test payment",
@@ -122,6 +130,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "session_expired_title": "Payment link expired",
         "session_expired_text": (
             "This payment link has expired. Please start the payment again from your application."
+        ),
+        "not_payable_title": "This application can no longer be paid",
+        "not_payable_text": (
+            "This application can no longer be paid: it is paid already, cancelled, or its "
+            "payment period has ended. Nothing was charged."
         ),
     },
 }

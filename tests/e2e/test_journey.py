@@ -94,6 +94,15 @@ def test_submit_pay_print_and_verify(live_service: LiveService, tmp_path: Path) 
     ).stdout  # fmt: skip
     assert permit["number"] in text
     assert "DNAB123" in text.replace(" ", "")
+    # The part the citizen keeps names the holder and the address, exactly as submitted.
+    data = live_service.example()
+    applicant, address = data["applicant"], data["address"]
+    words = " ".join(text.split())
+    holder = f"{applicant['given_names']} {applicant['family_name']}"
+    assert holder in words, words
+    assert words.count(applicant["family_name"]) == 1, "the name belongs on the kept part only"
+    assert f"{address['street']} {address['house_number']}" in words, words
+    assert f"{address['postcode']} {address['city']}" in words, words
 
     qr = decode_qr(response.body, tmp_path)
     assert qr.startswith(f"{live_service.base_url}/v#"), qr

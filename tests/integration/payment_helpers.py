@@ -309,6 +309,20 @@ class PaymentWorld:
         msg_id = event_id or f"evt_test_{next(_DELIVERY_IDS)}"
         return self.post_webhook(signed_webhook(body, msg_id, self.now_ts(), secret), body)
 
+    def refund_webhook(
+        self, session: SandboxSession, event_id: str | None = None, amount_cents: int | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """A signed ``payment.refunded`` delivery for a sandbox session, as a provider sends it.
+
+        The sandbox itself never refunds (no caller in the service needs it); the event has
+        the shape and signature a real provider's refund would have. The default event id is
+        stable per session, so sending it twice dedupes like a provider's retry.
+        """
+        amount = session.amount_cents if amount_cents is None else amount_cents
+        body = event_body("payment.refunded", session.application_id, session.payment_id, amount)
+        msg_id = event_id or session.event_id("refunded")
+        return signed_webhook(body, msg_id, self.now_ts()), body
+
     def pay(self, app: Submitted, outcome: str = "succeeded") -> tuple[Any, SandboxSession]:
         """Checkout, then the provider's own signed webhook for that session's outcome."""
         session = self.session_of(self.checkout_url(app))

@@ -19,7 +19,8 @@ from pathlib import Path
 from tests.conftest import REPO_ROOT
 
 ROWS = (
-    "1-cold-start",
+    "1-cold-submit",
+    "1-cold-verify",
     "1-import-app",
     "2-median",
     "2-p99",

@@ -291,7 +291,7 @@ def test_a_refund_after_issuance_revokes_the_permit(world: PaymentWorld) -> None
     token = world.status(app).json_body["permit"]["verify_url"].partition("#")[2]
     assert world.verify(token).json_body["result"] == "valid"
 
-    headers, body = world.provider.build_refund_webhook(session)
+    headers, body = world.refund_webhook(session)
     refunded = world.post_webhook(headers, body)
     assert refunded.status_code == 200
     assert refunded.json_body["result"] == "revoked"
@@ -317,22 +317,22 @@ def test_a_second_refund_event_after_revocation_is_not_a_refund_before_payment(
     """A partial refund split into two events: the second must not flag a paid-back-first case."""
     app = world.submit()
     _, session = world.pay(app)
-    first = world.post_webhook(*world.provider.build_refund_webhook(session, "evt_r1", 1000))
+    first = world.post_webhook(*world.refund_webhook(session, "evt_r1", 1000))
     assert first.json_body["result"] == "revoked"
-    second = world.post_webhook(*world.provider.build_refund_webhook(session, "evt_r2", 2000))
+    second = world.post_webhook(*world.refund_webhook(session, "evt_r2", 2000))
     assert second.status_code == 200
     assert second.json_body["result"] == "recorded"
     assert world.stored_status(app.id) == "REVOKED"
     assert world.flags(app.id) == []
     assert world.audit_events(app.id)[-2:] == ["revoked", "refund_recorded"]
-    again = world.post_webhook(*world.provider.build_refund_webhook(session, "evt_r2", 2000))
+    again = world.post_webhook(*world.refund_webhook(session, "evt_r2", 2000))
     assert again.json_body["result"] == "duplicate"
 
 
 def test_a_refund_before_the_success_event_prevents_issuance(world: PaymentWorld) -> None:
     app = world.submit()
     session = world.session_of(world.checkout_url(app))
-    refunded = world.post_webhook(*world.provider.build_refund_webhook(session))
+    refunded = world.post_webhook(*world.refund_webhook(session))
     assert refunded.status_code == 200
     assert world.stored_status(app.id) == "AWAITING_PAYMENT"
     assert world.permit_items() == []

@@ -160,3 +160,55 @@ def test_every_function_runs_on_python_3_13(packaged: Path) -> None:
         if resource["Type"] == "AWS::Serverless::Function"
     }
     assert runtimes == {"python3.13"}
+
+
+GATEWAY_ANSWERS = {
+    # What API Gateway answers itself, before the Lambda: each must be a problem too.
+    "MISSING_AUTHENTICATION_TOKEN": 404,  # unknown path, or a method the path lacks
+    "RESOURCE_NOT_FOUND": 404,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "REQUEST_TOO_LARGE": 413,
+    "THROTTLED": 429,
+    "QUOTA_EXCEEDED": 429,
+    "ACCESS_DENIED": 403,
+    "INTEGRATION_TIMEOUT": 504,
+    "DEFAULT_4XX": None,  # any other 4xx: the status is API Gateway's, the body omits it
+    "DEFAULT_5XX": None,
+}
+
+
+def test_api_gateway_answers_are_problems_with_the_security_headers(packaged: Path) -> None:
+    """Issue 9 item 8 in the deployment: Gateway Responses in the API definition itself.
+
+    In the definition (not as separate GatewayResponse resources), so the stage deployment
+    that SAM makes from it carries them; a separate resource needs a redeployment first.
+    """
+    from chalicelib.web.middleware import DEFAULT_CSP
+    from chalicelib.web.problems import PROBLEM_JSON, TYPE_BASE
+
+    template = json.loads((packaged / "sam.json").read_text())
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == set(GATEWAY_ANSWERS)
+    not_found = json.loads(
+        responses["MISSING_AUTHENTICATION_TOKEN"]["responseTemplates"][PROBLEM_JSON]
+    )
+    assert not_found == {
+        "type": TYPE_BASE + "not-found",
+        "title": "Nicht gefunden / Not found",
+        "status": 404,
+    }
+    for kind, status in GATEWAY_ANSWERS.items():
+        response = responses[kind]
+        assert response.get("statusCode") == (str(status) if status else None), kind
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == f"'{PROBLEM_JSON}'"
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
+        assert headers["gatewayresponse.header.Content-Security-Policy"] == f"'{DEFAULT_CSP}'"
+        templates = response["responseTemplates"]
+        assert set(templates) == {PROBLEM_JSON, "application/json"}
+        for text in templates.values():
+            problem = json.loads(text)
+            assert problem["type"].startswith(TYPE_BASE) and problem["title"], kind
+            assert problem.get("status") == status, kind

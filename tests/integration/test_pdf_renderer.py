@@ -283,24 +283,36 @@ def test_cut_out_part_holds_no_name_or_address() -> None:
             assert widget.y1 < qr_bottom - 20 * MM, widget
 
 
+_NOT_PLAIN = "template must be a plain file name"
+
+
 @pytest.mark.parametrize(
-    "name",
+    ("name", "reason"),
     [
-        "../resident-parking-permit.pdf",
-        "fonts/DejaVuSans.ttf",
-        "..",
-        "",
-        ".x.pdf",
-        "missing.pdf",
-        "fonts",
-        "a\\b.pdf",
+        # These three name files that exist: only the name check can refuse them.
+        (f"../{TEMPLATES.name}/{TEMPLATE}", _NOT_PLAIN),
+        (str(TEMPLATES / TEMPLATE), _NOT_PLAIN),
+        ("fonts/DejaVuSans.ttf", _NOT_PLAIN),
+        (f"..\\{TEMPLATES.name}\\{TEMPLATE}", _NOT_PLAIN),
+        ("..", _NOT_PLAIN),
+        ("", _NOT_PLAIN),
+        (".x.pdf", _NOT_PLAIN),
+        ("missing.pdf", "unknown template 'missing.pdf'"),
+        ("fonts", "unknown template 'fonts'"),
     ],
 )
-def test_bad_template_names_raise(renderer, name: str) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError):
+def test_bad_template_names_raise(renderer, name: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=re.escape(reason)):
         renderer.render(name, FIELDS, QR_URL)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape(reason)):
         renderer.placeholder_names(name)
+
+
+def test_the_traversal_names_above_would_reach_real_files() -> None:
+    """Guards the test above: without the name check, these paths would open real files."""
+    assert (TEMPLATES / f"../{TEMPLATES.name}/{TEMPLATE}").is_file()
+    assert (TEMPLATES / str(TEMPLATES / TEMPLATE)).is_file()
+    assert (TEMPLATES / "fonts/DejaVuSans.ttf").is_file()
 
 
 def test_concurrent_renders_give_the_same_bytes(renderer, permit: bytes) -> None:  # type: ignore[no-untyped-def]

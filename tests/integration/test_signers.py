@@ -115,7 +115,7 @@ def test_local_signer_refuses_other_keys(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="P-256"):
         LocalKeySigner(tmp_path / "p384.pem", 1)
     ensure_local_key(tmp_path / "k.pem")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="key_id must fit one byte"):
         LocalKeySigner(tmp_path / "k.pem", 256)
 
 

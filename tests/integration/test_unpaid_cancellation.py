@@ -123,16 +123,54 @@ def test_the_schedule_handler_cancels_through_the_app(world: PaymentWorld) -> No
     assert world.stored_status(second.id) == "CANCELLED"
 
 
-def test_a_flagged_unpaid_application_is_left_to_staff(world: PaymentWorld) -> None:
-    """A wrong amount was paid: staff must sort out the money, the job does not cancel it."""
-    app = world.submit()
-    assert world.checkout(app).status_code == 200
-    flagged = world.webhook("payment.succeeded", app.id, "pay_1", amount_cents=100)
+def test_a_flagged_unpaid_application_is_cancelled_and_stays_visible_to_staff(
+    world: PaymentWorld,
+) -> None:
+    """A flag is for staff, not a way around the unpaid rule (issue 9 item 1).
+
+    Flagged applications sit in the ``QUEUE#FLAGGED#<day>`` partition: the job reads it too,
+    cancels what is still unpaid and old enough, and leaves it there for staff to see.
+    """
+    wrong_amount = world.submit()
+    assert world.checkout(wrong_amount).status_code == 200
+    flagged = world.webhook("payment.succeeded", wrong_amount.id, "pay_1", amount_cents=100)
     assert flagged.json_body["result"] == "flagged"
-    world.clock.advance(hours=49)
-    assert world.container.unpaid_canceller.run() == []
-    assert world.stored_status(app.id) == "AWAITING_PAYMENT"
-    assert world.application_item(app.id)["GSI1PK"]["S"].startswith("QUEUE#FLAGGED#")
+    refunded_first = world.submit()  # still SUBMITTED: a refund arrived before any payment
+    early = world.webhook("payment.refunded", refunded_first.id, "pay_2")
+    assert early.json_body["result"] == "flagged"
+    paid_twice = world.submit()
+    assert world.pay(paid_twice)[0].json_body["result"] == "issued"
+    second = world.webhook("payment.succeeded", paid_twice.id, "pay_3")
+    assert second.json_body["result"] == "flagged"
+    unpaid = (wrong_amount.id, refunded_first.id)
+    for app_id in (*unpaid, paid_twice.id):
+        assert world.application_item(app_id)["GSI1PK"]["S"].startswith("QUEUE#FLAGGED#")
+
+    world.clock.advance(hours=47)
+    assert world.container.unpaid_canceller.run() == []  # not old enough yet
+    world.clock.advance(hours=2)
+    assert sorted(world.container.unpaid_canceller.run()) == sorted(unpaid)
+    assert world.stored_status(wrong_amount.id) == "CANCELLED"
+    assert world.stored_status(refunded_first.id) == "CANCELLED"
+    assert world.stored_status(paid_twice.id) == "ISSUED"
+    assert _cancel_audit(world, wrong_amount.id)["from_status"] == "AWAITING_PAYMENT"
+    assert _cancel_audit(world, refunded_first.id)["from_status"] == "SUBMITTED"
+    assert world.container.unpaid_canceller.run() == []  # once is enough
+
+    # Still in the staff queue, with the flag, now as CANCELLED.
+    day = world.application_item(wrong_amount.id)["GSI1PK"]["S"].rpartition("#")[2]
+    queue = {row["id"]: row for row in world.container.staff.queue("FLAGGED", day)}
+    assert set(queue) == {*unpaid, paid_twice.id}
+    assert queue[wrong_amount.id]["status"] == "CANCELLED"
+    assert queue[wrong_amount.id]["flags"] == ["amount_mismatch"]
+    assert queue[refunded_first.id]["status"] == "CANCELLED"
+
+    # A correct payment after the cancellation issues nothing: it is flagged for a refund.
+    late = world.webhook("payment.succeeded", wrong_amount.id, "pay_4")
+    assert late.json_body["result"] == "flagged"
+    assert world.stored_status(wrong_amount.id) == "CANCELLED"
+    assert "payment_after_cancellation" in world.flags(wrong_amount.id)
+    assert len(world.permit_items()) == 1  # paid_twice's only
 
 
 def test_a_cancelled_application_offers_no_payment_page(world: PaymentWorld) -> None:

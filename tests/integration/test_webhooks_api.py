@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.payments.standard_webhooks import generate_secret
-from tests.conftest import TEST_WEBHOOK_SECRET
+from tests.conftest import TEST_WEBHOOK_SECRET, new_webhook_secret
 from tests.integration.payment_helpers import (
     PaymentWorld,
     Submitted,
@@ -141,7 +140,7 @@ def test_the_tolerance_is_five_minutes_either_way(
 
 
 def test_two_active_secrets_both_verify(settings: Any, dynamodb_client: Any, clock: Any) -> None:
-    new_secret = generate_secret()
+    new_secret = new_webhook_secret()
     rotated = replace(settings, webhook_secrets=(new_secret, TEST_WEBHOOK_SECRET))
     with open_world(rotated, dynamodb_client, clock) as world:
         for index, secret in enumerate((new_secret, TEST_WEBHOOK_SECRET)):

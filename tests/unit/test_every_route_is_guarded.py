@@ -23,6 +23,6 @@ def test_every_route_is_wrapped_by_guarded() -> None:
 
 def test_the_request_middleware_is_registered() -> None:
     import app as app_module
-    from chalicelib.web.middleware import observe_request
+    from chalicelib.web.observability import observe_request
 
     assert (observe_request, "http") in app_module.app.middleware_handlers

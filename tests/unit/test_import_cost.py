@@ -13,6 +13,8 @@ HEAVY = (
     "reportlab",
     "segno",
     "jsonschema",
+    "email_validator",
+    "dns",
     "cryptography",
     "pydantic",
     "boto3",

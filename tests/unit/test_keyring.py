@@ -111,7 +111,7 @@ def test_retired_key_verifies_only_while_in_the_ring() -> None:
     old_token = sign_token(CLAIMS, old)
     with_retired = KeyRing.for_signer(current, [(2, old.public_key_pem())])
     assert with_retired.verifier.verify(old_token) == CLAIMS
-    assert set(with_retired.public_keys()) == {2, 3}
+    assert [key["kid"] for key in with_retired.jwks()["keys"]] == ["2", "3"]
     with pytest.raises(InvalidTokenError):
         KeyRing.for_signer(current).verifier.verify(old_token)
 
@@ -120,7 +120,7 @@ def test_same_key_id_with_different_material_is_refused() -> None:
     current = MemorySigner(1)
     with pytest.raises(ValueError, match="key id 1"):
         KeyRing.for_signer(current, [(1, MemorySigner(1).public_key_pem())])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="key id 5 is used for two different keys"):
         KeyRing([(5, MemorySigner(5).public_key_pem()), (5, MemorySigner(5).public_key_pem())])
 
 
@@ -141,18 +141,16 @@ def test_refuses_non_p256_and_bad_ids() -> None:
             KeyRing([(1, bad)])
     good = MemorySigner(1).public_key_pem()
     for bad_id in (-1, 256, True):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"key id {bad_id!r} does not fit one byte"):
             KeyRing([(bad_id, good)])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a key ring needs at least one key"):
         KeyRing([])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="deserialize"):
         KeyRing([(1, b"-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")])
 
 
-def test_views_are_read_only_and_fresh() -> None:
+def test_the_published_key_set_is_a_fresh_copy() -> None:
     ring = KeyRing.for_signer(MemorySigner(1))
-    with pytest.raises(TypeError):
-        ring.public_keys()[2] = ring.public_keys()[1]  # type: ignore[index]
     first = ring.jwks()
     first["keys"].clear()
     assert len(ring.jwks()["keys"]) == 1

@@ -114,5 +114,5 @@ def test_a_serial_beyond_32_bits_is_refused_whatever_the_check_character(first: 
 
 @pytest.mark.parametrize("serial", [-1, 2**32])
 def test_format_refuses_serials_outside_32_bits(serial: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="serial must fit in 32 bits"):
         format_permit_number(2026, serial)

@@ -90,7 +90,7 @@ def test_without_fragment_one_segment_in_its_densest_mode() -> None:
 
 
 def test_empty_content_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="QR content is empty"):
         split_segments("")
 
 

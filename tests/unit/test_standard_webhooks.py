@@ -17,7 +17,6 @@ from chalicelib.adapters.payments import standard_webhooks
 from chalicelib.adapters.payments.standard_webhooks import (
     WebhookSecretError,
     WebhookVerifier,
-    generate_secret,
     sign,
     signed_headers,
 )
@@ -391,22 +390,15 @@ def test_bad_tolerance_is_refused(tolerance: object) -> None:
 # -- signing ---------------------------------------------------------------------------------
 
 
-def test_generated_secrets_are_usable_and_distinct() -> None:
-    a, b = generate_secret(), generate_secret()
-    assert a != b
-    assert a.startswith("whsec_")
-    assert verifier(a).verify(headers_for(secret=a), BODY) == MSG_ID
-
-
 @pytest.mark.parametrize("msg_id", ["", "m" * 201, "has space", "n\u00e4"])
 def test_sign_refuses_ids_the_verifier_would_refuse(msg_id: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="webhook id must be"):
         sign(SECRET_A, msg_id, NOW, BODY)
 
 
 @pytest.mark.parametrize("timestamp", [-1, True, 1.5])
 def test_sign_refuses_bad_timestamps(timestamp: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="webhook timestamp must be a non-negative integer"):
         sign(SECRET_A, MSG_ID, timestamp, BODY)  # type: ignore[arg-type]
 
 

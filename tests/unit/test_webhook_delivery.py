@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import http.client
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -154,19 +155,19 @@ def test_one_attempt_means_no_retry() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "reason"),
     [
-        {"url": "ftp://x/y"},
-        {"url": "/relative"},
-        {"attempts": 0},
-        {"attempts": True},
-        {"backoff_seconds": -1},
-        {"timeout_seconds": 0},
+        ({"url": "ftp://x/y"}, "webhook URL must be an absolute http(s) URL"),
+        ({"url": "/relative"}, "webhook URL must be an absolute http(s) URL"),
+        ({"attempts": 0}, "attempts must be a positive integer"),
+        ({"attempts": True}, "attempts must be a positive integer"),
+        ({"backoff_seconds": -1}, "backoff_seconds must not be negative"),
+        ({"timeout_seconds": 0}, "timeout_seconds must be positive"),
     ],
 )
-def test_bad_configuration_is_refused(kwargs: dict[str, object]) -> None:
+def test_bad_configuration_is_refused(kwargs: dict[str, object], reason: str) -> None:
     args: dict[str, object] = {"url": URL, **kwargs}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape(reason)):
         WebhookDelivery(**args)  # type: ignore[arg-type]
 
 
@@ -300,5 +301,5 @@ def test_delivery_with_the_default_transport_against_a_failing_server(server: st
 
 
 def test_urllib_transport_refuses_non_http_urls() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape("webhook URL must be http(s)")):
         urllib_transport("file:///etc/passwd", HEADERS, BODY, 1.0)

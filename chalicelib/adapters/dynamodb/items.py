@@ -135,6 +135,8 @@ def application_item(app: Application) -> Item:
                 "created_at": _s(app.checkout.created_at.isoformat()),
             }
         }
+        if app.checkout.expires_at is not None:
+            item["checkout"]["M"]["expires_at"] = _s(app.checkout.expires_at.isoformat())
     if app.payment_id is not None:
         item["payment_id"] = _s(app.payment_id)
     if app.permit is not None:
@@ -153,6 +155,7 @@ def application_from_item(item: Item) -> Application:
             checkout_id=c["checkout_id"]["S"],
             checkout_url=c["checkout_url"]["S"],
             created_at=datetime.fromisoformat(c["created_at"]["S"]),
+            expires_at=datetime.fromisoformat(c["expires_at"]["S"]) if "expires_at" in c else None,
         )
     return Application(
         id=item["id"]["S"],

@@ -72,9 +72,6 @@ class DynamoDBStore:
         item = self._get(items.idempotency_key(scope, key_hash))
         return items.idempotency_from_item(item) if item else None
 
-    def has_event(self, provider: str, event_id: str) -> bool:
-        return self._get(items.event_key(provider, event_id)) is not None
-
     def list_audit(self, application_id: str) -> list[AuditEntry]:
         response = self._query(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :audit)",

@@ -17,7 +17,6 @@ from chalicelib.adapters.payments.sandbox import (
 from chalicelib.adapters.payments.standard_webhooks import (
     WebhookSecretError,
     WebhookVerifier,
-    generate_secret,
     sign,
     signed_headers,
 )
@@ -29,7 +28,6 @@ __all__ = [
     "SandboxSessionExpiredError",
     "WebhookSecretError",
     "WebhookVerifier",
-    "generate_secret",
     "sign",
     "signed_headers",
 ]

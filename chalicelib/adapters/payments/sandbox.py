@@ -12,8 +12,8 @@ Checkout sessions are stateless
 travels in the URL as a session token::
 
     <payload>.<tag>
-    payload = base64url(JSON [1, checkout_id, application_id, amount_cents, currency,
-                              description, return_url, issued_at])      (no padding)
+    payload = base64url(JSON [2, checkout_id, application_id, amount_cents, currency,
+                              description, return_url, issued_at, expires_at])  (no padding)
     tag     = base64url(HMAC-SHA256(session_key, "permit-service/sandbox-checkout/v1\\0"
                                     + payload))                           (43 chars)
 
@@ -21,7 +21,9 @@ Why: no table item, no TTL, no cleanup, and it works on any Lambda instance. The
 computed over the *encoded* payload and compared in encoded form with
 :func:`hmac.compare_digest`, so changing any single character of the token is refused
 (decoding first would let unused base64 bits change silently). The payload is only parsed
-after the MAC matched. Sessions expire 24 hours after issue.
+after the MAC matched. Sessions expire 24 hours after issue, or earlier when the request
+says so (``CheckoutRequest.expires_at``, the application's payment deadline): a page must
+never take money for an application that can no longer be paid.
 
 The token is signed, not encrypted: the application id, amount, description and return URL
 are readable by whoever holds the link (the citizen it was made for). Never put a secret (an
@@ -82,7 +84,7 @@ SESSION_LIFETIME_SECONDS: Final = 24 * 60 * 60
 #: Issued-at may be this far in the future (clock skew between Lambda instances).
 _FUTURE_SKEW_SECONDS: Final = 300
 
-_TOKEN_VERSION: Final = 1
+_TOKEN_VERSION: Final = 2  # 2: the expiry travels in the token (issue 9)
 _MAC_CONTEXT: Final = b"permit-service/sandbox-checkout/v1\x00"
 _CHECKOUT_ID_CONTEXT: Final = b"permit-service/sandbox-checkout-id/v1\x00"
 _MAX_URL_LENGTH: Final = 1500
@@ -105,7 +107,7 @@ class SandboxSessionError(ValueError):
 
 
 class SandboxSessionExpiredError(SandboxSessionError):
-    """A genuine session token older than :data:`SESSION_LIFETIME_SECONDS`.
+    """A genuine session token past its expiry (24 hours, or the payment deadline if sooner).
 
     A subclass so the page can say "this link has expired, start again" instead of
     "invalid link"; both are refusals.
@@ -123,15 +125,12 @@ class SandboxSession:
     description: str
     return_url: str
     issued_at: int
+    expires_at: int  # unix seconds; the session is refused from this second on
 
     @property
     def payment_id(self) -> str:
         """Stable per session, so every Pay press and every retry is the same payment."""
         return "sbxpay_" + self.checkout_id.removeprefix("chk_")
-
-    @property
-    def expires_at(self) -> int:
-        return self.issued_at + SESSION_LIFETIME_SECONDS
 
     def event_id(self, kind: str) -> str:
         """The default event id for one outcome of this session (stable across retries)."""
@@ -206,7 +205,8 @@ class SandboxProvider:
         """Return a checkout whose URL is the sandbox page; writes nothing anywhere.
 
         With ``nonce`` the checkout id is derived from (application id, nonce) and the
-        token is fully determined by the request, the nonce and the clock.
+        token is fully determined by the request, the nonce and the clock. The session ends
+        24 hours after issue or at ``request.expires_at``, whichever comes first.
         """
         application_id = request.application_id
         if not isinstance(application_id, str) or not 0 < len(application_id) <= _MAX_ID_LENGTH:
@@ -220,6 +220,13 @@ class SandboxProvider:
             raise ValueError("currency must be three uppercase letters")
         return_url = _check_http_url(request.return_url, "return_url", _MAX_RETURN_URL_LENGTH)
         full_description = " ".join(str(request.description).split())  # one line
+        issued_at = int(self._clock())
+        expires_at = issued_at + SESSION_LIFETIME_SECONDS
+        if request.expires_at is not None:
+            # Rounded down: the page closes at or before the deadline, never after it.
+            expires_at = min(expires_at, int(request.expires_at.timestamp()))
+        if expires_at <= issued_at:
+            raise ValueError("expires_at must lie in the future")
         session = SandboxSession(
             checkout_id=self._checkout_id(application_id, nonce),
             application_id=application_id,
@@ -227,7 +234,8 @@ class SandboxProvider:
             currency=request.currency,
             description="",
             return_url=return_url,
-            issued_at=int(self._clock()),
+            issued_at=issued_at,
+            expires_at=expires_at,
         )
         # The description is display-only: trim it (to 140 characters, then further if the
         # URL would reach 1500 characters) rather than refuse a checkout over a long title.
@@ -268,6 +276,7 @@ class SandboxProvider:
             session.description,
             session.return_url,
             session.issued_at,
+            session.expires_at,
         ]
         payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
         encoded = _b64url(payload.encode("utf-8"))
@@ -300,7 +309,7 @@ class SandboxProvider:
         now = self._clock()
         if parsed.issued_at > now + _FUTURE_SKEW_SECONDS:
             raise SandboxSessionError("invalid checkout session")
-        if now > parsed.expires_at:
+        if now >= parsed.expires_at:
             raise SandboxSessionExpiredError("checkout session expired")
         return parsed
 
@@ -319,26 +328,7 @@ class SandboxProvider:
         """
         if outcome not in ("succeeded", "failed"):
             raise ValueError("outcome must be 'succeeded' or 'failed'")
-        return self._build(session, f"payment.{outcome}", outcome, event_id, None)
-
-    def build_refund_webhook(
-        self,
-        session: SandboxSession,
-        event_id: str | None = None,
-        amount_cents: int | None = None,
-    ) -> tuple[dict[str, str], bytes]:
-        """A signed ``payment.refunded`` delivery (for tests and staff tooling).
-
-        ``amount_cents`` defaults to the full amount; pass a distinct ``event_id`` for each
-        of several partial refunds, or they dedupe into one.
-        """
-        if amount_cents is not None and (
-            isinstance(amount_cents, bool)
-            or not isinstance(amount_cents, int)
-            or not 0 < amount_cents <= session.amount_cents
-        ):
-            raise ValueError("refund amount must be 1..the paid amount in cents")
-        return self._build(session, "payment.refunded", "refunded", event_id, amount_cents)
+        return self._build(session, f"payment.{outcome}", outcome, event_id)
 
     def _build(
         self,
@@ -346,7 +336,6 @@ class SandboxProvider:
         event_type: str,
         kind: str,
         event_id: str | None,
-        amount_cents: int | None,
     ) -> tuple[dict[str, str], bytes]:
         msg_id = session.event_id(kind) if event_id is None else event_id
         if not 0 < len(msg_id) <= MAX_WEBHOOK_ID_LENGTH:
@@ -356,7 +345,7 @@ class SandboxProvider:
             "data": {
                 "payment_id": session.payment_id,
                 "application_id": session.application_id,
-                "amount_cents": session.amount_cents if amount_cents is None else amount_cents,
+                "amount_cents": session.amount_cents,
                 "currency": session.currency,
             },
         }
@@ -380,11 +369,11 @@ def _session_from_fields(fields: object) -> SandboxSession:
 
     The MAC proves we wrote it; the checks protect against our own older token versions.
     """
-    if not isinstance(fields, list) or len(fields) != 8 or type(fields[0]) is not int:
+    if not isinstance(fields, list) or len(fields) != 9 or type(fields[0]) is not int:
         raise SandboxSessionError("invalid checkout session")
     if fields[0] != _TOKEN_VERSION:
         raise SandboxSessionError("invalid checkout session")
-    _, checkout_id, application_id, amount, currency, description, return_url, issued = fields
+    _, checkout_id, application_id, amount, currency, description, return_url, issued, ends = fields
     ok = (
         isinstance(checkout_id, str)
         and _CHECKOUT_ID_RE.fullmatch(checkout_id) is not None
@@ -397,6 +386,8 @@ def _session_from_fields(fields: object) -> SandboxSession:
         and isinstance(description, str)
         and isinstance(return_url, str)
         and type(issued) is int
+        and type(ends) is int
+        and issued < ends <= issued + SESSION_LIFETIME_SECONDS
     )
     if not ok:
         raise SandboxSessionError("invalid checkout session")
@@ -408,6 +399,7 @@ def _session_from_fields(fields: object) -> SandboxSession:
         description=description,
         return_url=return_url,
         issued_at=issued,
+        expires_at=ends,
     )
 
 

@@ -34,7 +34,6 @@ import binascii
 import hashlib
 import hmac
 import re
-import secrets as _secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -49,7 +48,6 @@ __all__ = [
     "SECRET_PREFIX",
     "WebhookSecretError",
     "WebhookVerifier",
-    "generate_secret",
     "sign",
     "signed_headers",
 ]
@@ -146,13 +144,6 @@ def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dic
         HEADER_TIMESTAMP: str(timestamp),
         HEADER_SIGNATURE: sign(secret, msg_id, timestamp, body),
     }
-
-
-def generate_secret(num_bytes: int = 32) -> str:
-    """A fresh random ``whsec_`` secret (for the local stage and for rotations)."""
-    if not _MIN_KEY_BYTES <= num_bytes <= _MAX_KEY_BYTES:
-        raise ValueError(f"num_bytes must be {_MIN_KEY_BYTES}..{_MAX_KEY_BYTES}")
-    return SECRET_PREFIX + base64.b64encode(_secrets.token_bytes(num_bytes)).decode("ascii")
 
 
 class WebhookVerifier:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.web.routes import (
     applications,
+    fallback,
     forms,
     pages,
     payments,
@@ -26,4 +27,5 @@ BLUEPRINTS = (
     pages.bp,
     sandbox.bp,
     staff.bp,
+    fallback.bp,  # last: matched only when no other route is
 )

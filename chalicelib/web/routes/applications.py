@@ -20,7 +20,7 @@ def get_application(application_id: str) -> Response:
 
     c = container()
     application = c.access.get(application_id, bearer_token(header("authorization")))
-    return json_response(status_body(application, c.settings.public_base_url))
+    return json_response(status_body(application, c.settings.public_base_url, c.clock.now()))
 
 
 @bp.route("/api/applications/{application_id}/checkout", methods=["POST"])
