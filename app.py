@@ -7,6 +7,8 @@ build services lazily through the Container (``chalicelib/wiring.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice.app import Chalice
 
 from chalicelib.web import context
@@ -29,3 +31,11 @@ set_container = context.set_container
 def cancel_unpaid(event: object) -> dict[str, int]:
     cancelled = container().unpaid_canceller.run()
     return {"cancelled": len(cancelled)}
+
+
+@app.schedule("rate(5 minutes)", name="reconcile-payments")
+def reconcile_payments(event: Any) -> dict[str, int]:
+    """Ask the provider about checkouts whose webhook has not come (stops before the timeout)."""
+    lambda_context = getattr(event, "context", None)
+    remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    return container().reconciler.run(remaining).summary()

@@ -31,6 +31,15 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """A payment provider secret, by its variable name (empty when not configured).
+
+    Today from the environment like PERMIT_WEBHOOK_SECRETS; when the secret-store port lands
+    (issue 8), this body is the one line that changes.
+    """
+    return env.get(name, "").strip()
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -51,6 +60,13 @@ class Settings:
     unpaid_cancel_after: timedelta = timedelta(hours=48)
     resources_dir: Path = APP_ROOT
     authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
+    #: ``sandbox`` (the default; stages local/test only) or ``stripe``.
+    payment_provider: str = "sandbox"
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
+    #: A Stripe emulator (localstripe) to talk to instead of Stripe; local/test stages only.
+    stripe_api_base: str = ""
 
     @property
     def schemas_dir(self) -> Path:
@@ -84,4 +100,9 @@ class Settings:
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
             resources_dir=Path(env.get("PERMIT_RESOURCES_DIR", str(APP_ROOT))),
+            payment_provider=env.get("PERMIT_PAYMENT_PROVIDER", "sandbox").strip() or "sandbox",
+            stripe_secret_key=_secret(env, "PERMIT_STRIPE_SECRET_KEY"),
+            stripe_publishable_key=env.get("PERMIT_STRIPE_PUBLISHABLE_KEY", "").strip(),
+            stripe_webhook_secrets=_csv(_secret(env, "PERMIT_STRIPE_WEBHOOK_SECRETS")),
+            stripe_api_base=env.get("PERMIT_STRIPE_API_BASE", "").strip(),
         )

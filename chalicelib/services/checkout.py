@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib.domain.errors import ConflictError, ServiceUnavailableError
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.payment_reference import payment_reference
 from chalicelib.domain.records import Application, AuditEntry, CheckoutInfo
 from chalicelib.services.applications import ApplicationAccess
 from chalicelib.services.ports import ApplicationStore, CheckoutRequest, Clock, PaymentProvider
@@ -55,7 +56,8 @@ class CheckoutService:
             raise ServiceUnavailableError("online payment is not configured in this stage")
         for _ in range(3):
             if app.status is Status.AWAITING_PAYMENT and app.checkout is not None:
-                if self._clock.now() - app.checkout.created_at < self._reuse_for:
+                same_provider = app.checkout.provider == self._provider.name
+                if same_provider and self._clock.now() - app.checkout.created_at < self._reuse_for:
                     return app.checkout.checkout_url  # one open checkout per application
             elif app.status is not Status.SUBMITTED:
                 raise ConflictError(f"application is {app.status.value}; nothing to pay")
@@ -80,6 +82,7 @@ class CheckoutService:
             currency=app.currency,
             description=title,
             return_url=f"{self._base}/status/{app.id}",
+            reference=payment_reference(app.id),
         )
         provider = self._provider
         if provider is None:

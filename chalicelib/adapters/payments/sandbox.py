@@ -52,7 +52,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from chalicelib.adapters.payments.standard_webhooks import (
@@ -68,6 +68,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SESSION_LIFETIME_SECONDS",
     "WEBHOOK_PATH",
+    "SandboxLedger",
+    "SandboxPayment",
     "SandboxProvider",
     "SandboxSession",
     "SandboxSessionError",
@@ -98,6 +100,27 @@ _CHECKOUT_ID_RE = re.compile(r"chk_[a-z2-7]{24}")
 _TOKEN_RE = re.compile(rf"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{{{_TAG_LENGTH}}})")
 
 Outcome = Literal["succeeded", "failed"]
+
+
+class SandboxPayment(NamedTuple):
+    """What the sandbox remembers about a paid checkout (for :meth:`SandboxProvider.poll`)."""
+
+    application_id: str
+    amount_cents: int
+    currency: str
+
+
+class SandboxLedger(Protocol):
+    """Where the sandbox keeps what was paid, so it can answer a poll like a real provider.
+
+    The checkout itself stays stateless; only the Pay button writes here. Implemented in
+    DynamoDB (``chalicelib.adapters.dynamodb.sandbox_ledger``) so every process of a local
+    run, and the tests, see the same payments.
+    """
+
+    def record(self, checkout_id: str, payment: SandboxPayment) -> None: ...
+
+    def lookup(self, checkout_id: str) -> SandboxPayment | None: ...
 
 
 class SandboxSessionError(ValueError):
@@ -175,6 +198,7 @@ class SandboxProvider:
         webhook_secrets: Sequence[str],
         session_key: bytes,
         clock: Callable[[], float] = time.time,
+        ledger: SandboxLedger | None = None,
     ) -> None:
         base = _check_http_url(public_base_url, "public_base_url", 300).rstrip("/")
         if urlsplit(base).query or urlsplit(base).fragment:
@@ -187,6 +211,7 @@ class SandboxProvider:
         self._public_base_url = base
         self._session_key = session_key
         self._clock = clock
+        self._ledger = ledger
 
     def __repr__(self) -> str:
         return f"SandboxProvider(public_base_url={self._public_base_url!r})"
@@ -325,20 +350,22 @@ class SandboxProvider:
         self,
         session: SandboxSession,
         event_id: str | None = None,
-        amount_cents: int | None = None,
+        refunded_cents: int | None = None,
     ) -> tuple[dict[str, str], bytes]:
         """A signed ``payment.refunded`` delivery (for tests and staff tooling).
 
-        ``amount_cents`` defaults to the full amount; pass a distinct ``event_id`` for each
-        of several partial refunds, or they dedupe into one.
+        ``refunded_cents`` is the *total* refunded so far (as Stripe's ``amount_refunded``),
+        the full amount by default; pass a distinct ``event_id`` for each of several
+        partial refunds, or they dedupe into one.
         """
-        if amount_cents is not None and (
-            isinstance(amount_cents, bool)
-            or not isinstance(amount_cents, int)
-            or not 0 < amount_cents <= session.amount_cents
+        if refunded_cents is not None and (
+            isinstance(refunded_cents, bool)
+            or not isinstance(refunded_cents, int)
+            or not 0 < refunded_cents <= session.amount_cents
         ):
-            raise ValueError("refund amount must be 1..the paid amount in cents")
-        return self._build(session, "payment.refunded", "refunded", event_id, amount_cents)
+            raise ValueError("refunded total must be 1..the paid amount in cents")
+        total = session.amount_cents if refunded_cents is None else refunded_cents
+        return self._build(session, "payment.refunded", "refunded", event_id, total)
 
     def _build(
         self,
@@ -346,25 +373,57 @@ class SandboxProvider:
         event_type: str,
         kind: str,
         event_id: str | None,
-        amount_cents: int | None,
+        refunded_cents: int | None,
     ) -> tuple[dict[str, str], bytes]:
         msg_id = session.event_id(kind) if event_id is None else event_id
         if not 0 < len(msg_id) <= MAX_WEBHOOK_ID_LENGTH:
             raise ValueError(f"event_id must be 1..{MAX_WEBHOOK_ID_LENGTH} characters")
-        event = {
-            "type": event_type,
-            "data": {
-                "payment_id": session.payment_id,
-                "application_id": session.application_id,
-                "amount_cents": session.amount_cents if amount_cents is None else amount_cents,
-                "currency": session.currency,
-            },
+        data: dict[str, Any] = {
+            "payment_id": session.payment_id,
+            "application_id": session.application_id,
+            "amount_cents": session.amount_cents,
+            "currency": session.currency,
         }
+        if refunded_cents is not None:
+            data["refunded_cents"] = refunded_cents
+        event = {"type": event_type, "data": data}
         body = json.dumps(event, separators=(",", ":")).encode("utf-8")
         headers = signed_headers(self._signing_secret, msg_id, int(self._clock()), body)
         # Chalice routes accept application/json by default and answer 415 otherwise.
         headers["content-type"] = "application/json"
         return headers, body
+
+    # -- polling -----------------------------------------------------------------------------
+
+    def record_payment(self, session: SandboxSession) -> None:
+        """Remember that ``session`` was paid (the Pay button, before it sends the webhook).
+
+        Like a real provider, the sandbox then knows about the payment even when the webhook
+        gets lost, and :meth:`poll` tells the reconciliation job. Without a ledger this does
+        nothing, and the sandbox can only push.
+        """
+        if self._ledger is not None:
+            payment = SandboxPayment(session.application_id, session.amount_cents, session.currency)
+            self._ledger.record(session.checkout_id, payment)
+
+    def poll(self, checkout_id: str, application_id: str) -> list[PaymentEvent]:
+        """What the sandbox knows about one checkout: paid, or nothing yet (see the port)."""
+        if self._ledger is None or not _CHECKOUT_ID_RE.fullmatch(checkout_id):
+            return []
+        paid = self._ledger.lookup(checkout_id)
+        if paid is None or paid.application_id != application_id:
+            return []
+        payment_id = "sbxpay_" + checkout_id.removeprefix("chk_")
+        return [
+            PaymentEvent(
+                event_id=f"poll:{payment_id}:succeeded",
+                type="payment.succeeded",
+                payment_id=payment_id,
+                application_id=application_id,
+                amount_cents=paid.amount_cents,
+                currency=paid.currency,
+            )
+        ]
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """Verify against every active secret, then parse; see the port for the errors."""
