@@ -13,6 +13,7 @@ from chalicelib.web.routes import (
     payments,
     sandbox,
     staff,
+    stripe_checkout,
     verification,
 )
 
@@ -25,5 +26,6 @@ BLUEPRINTS = (
     verification.bp,
     pages.bp,
     sandbox.bp,
+    stripe_checkout.bp,
     staff.bp,
 )
