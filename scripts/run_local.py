@@ -132,6 +132,8 @@ def main() -> int:
         "--no-autoreload",
     ]
     child = subprocess.Popen(command, cwd=APP_ROOT, env=env)
+    # `kill <pid>` stops everything as Ctrl-C does (localstripe and moto are our children).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return child.wait()
     except KeyboardInterrupt:

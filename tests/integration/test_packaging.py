@@ -53,8 +53,9 @@ def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:
     assert top_level.isdisjoint(forbidden), sorted(top_level & forbidden)
 
 
-def test_zip_is_within_the_20_mb_budget(packaged: Path) -> None:
-    assert (packaged / "deployment.zip").stat().st_size <= 20 * 1024 * 1024
+def test_zip_is_within_the_24_mb_budget(packaged: Path) -> None:
+    """20 MiB before the Stripe SDK and its requests stack (about 3 MB zipped) came in."""
+    assert (packaged / "deployment.zip").stat().st_size <= 24 * 1024 * 1024
 
 
 def test_template_scopes_role_to_the_table_and_wires_environment(packaged: Path) -> None:
