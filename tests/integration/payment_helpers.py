@@ -71,16 +71,19 @@ def event_body(
     amount_cents: int = FEE_CENTS,
     currency: str = "EUR",
 ) -> bytes:
-    """A webhook body exactly as the contract (ARCHITECTURE.md, sandbox provider) has it."""
-    event = {
-        "type": event_type,
-        "data": {
-            "payment_id": payment_id,
-            "application_id": application_id,
-            "amount_cents": amount_cents,
-            "currency": currency,
-        },
+    """A webhook body exactly as the contract (ARCHITECTURE.md, sandbox provider) has it.
+
+    A ``payment.refunded`` says the whole amount was refunded (``refunded_cents``).
+    """
+    data: dict[str, Any] = {
+        "payment_id": payment_id,
+        "application_id": application_id,
+        "amount_cents": amount_cents,
+        "currency": currency,
     }
+    if event_type == "payment.refunded":
+        data["refunded_cents"] = amount_cents
+    event = {"type": event_type, "data": data}
     return json.dumps(event, separators=(",", ":")).encode("utf-8")
 
 

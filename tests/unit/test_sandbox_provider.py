@@ -290,12 +290,14 @@ def test_failed_and_refunded_events() -> None:
     session = open_checkout(p)
     failed = p.parse_webhook(*p.build_webhook(session, "failed"))
     refunded = p.parse_webhook(*p.build_refund_webhook(session))
-    partial = p.parse_webhook(*p.build_refund_webhook(session, "refund-2", amount_cents=1000))
+    partial = p.parse_webhook(*p.build_refund_webhook(session, "refund-2", refunded_cents=1000))
     assert (failed.type, refunded.type, partial.type) == ("payment.failed",) + (
         "payment.refunded",
     ) * 2
-    assert refunded.amount_cents == 3000
-    assert partial.amount_cents == 1000
+    # amount_cents stays the payment's; refunded_cents is the total paid back so far.
+    assert (refunded.amount_cents, refunded.refunded_cents) == (3000, 3000)
+    assert (partial.amount_cents, partial.refunded_cents) == (3000, 1000)
+    assert failed.refunded_cents == 0
     assert partial.event_id == "refund-2"
     assert {failed.payment_id, refunded.payment_id} == {session.payment_id}
 
@@ -303,8 +305,59 @@ def test_failed_and_refunded_events() -> None:
 @pytest.mark.parametrize("amount", [0, -1, 3001, True])
 def test_refund_amount_must_be_within_the_payment(amount: int) -> None:
     p = provider()
-    with pytest.raises(ValueError):
-        p.build_refund_webhook(open_checkout(p), amount_cents=amount)
+    with pytest.raises(ValueError, match="refunded total must be 1..the paid amount"):
+        p.build_refund_webhook(open_checkout(p), refunded_cents=amount)
+
+
+@pytest.mark.parametrize(
+    ("refunded", "reason"),
+    [
+        (None, "data.refunded_cents: Field required"),
+        (0, "data.refunded_cents: must be 1..data.amount_cents"),
+        (3001, "data.refunded_cents: must be 1..data.amount_cents"),
+        ("3000", "data.refunded_cents: Input should be a valid integer"),
+    ],
+)
+def test_a_refund_event_must_say_how_much_was_refunded(refunded: object, reason: str) -> None:
+    data: dict[str, object] = {
+        "payment_id": "sbxpay_1",
+        "application_id": "app_1",
+        "amount_cents": 3000,
+        "currency": "EUR",
+    }
+    if refunded is not None:
+        data["refunded_cents"] = refunded
+    body = json.dumps({"type": "payment.refunded", "data": data}).encode()
+    with pytest.raises(WebhookMalformedError, match=reason):
+        parse_event(body, "evt_1")
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.paid: dict[str, object] = {}
+
+    def record(self, checkout_id: str, payment: object) -> None:
+        self.paid[checkout_id] = payment
+
+    def lookup(self, checkout_id: str) -> object:
+        return self.paid.get(checkout_id)
+
+
+def test_poll_reports_a_paid_session_with_the_webhook_payment_id() -> None:
+    ledger = MemoryLedger()
+    p = SandboxProvider(BASE, [SECRET_NEW], SESSION_KEY, clock=Clock(), ledger=ledger)  # type: ignore[arg-type]
+    session = open_checkout(p)
+    assert p.poll(session.checkout_id, session.application_id) == []  # not paid yet
+    p.record_payment(session)
+    polled = p.poll(session.checkout_id, session.application_id)
+    pushed = p.parse_webhook(*p.build_webhook(session, "succeeded"))
+    assert [(e.type, e.payment_id, e.amount_cents, e.currency) for e in polled] == [
+        ("payment.succeeded", pushed.payment_id, 3000, "EUR")
+    ]
+    assert polled[0].event_id == f"poll:{pushed.payment_id}:succeeded"
+    assert polled == p.poll(session.checkout_id, session.application_id)  # stable id
+    assert p.poll(session.checkout_id, "another-application") == []
+    assert p.poll("not-a-checkout-id", session.application_id) == []
 
 
 def test_bad_outcome_is_refused() -> None:
