@@ -30,7 +30,10 @@ HEADER = "stripe-signature"
 DEFAULT_TOLERANCE_SECONDS = 300
 _MAX_HEADER_LENGTH = 2048
 _MAX_ENTRIES = 16
-_ENTRY = re.compile(r"(t=[0-9]{1,15}|v1=[0-9a-f]{64}|[a-z0-9]{1,10}=[\x21-\x2b\x2d-\x7e]{0,200})")
+# t= and v1= strictly; other schemes (Stripe's test-mode v0=) are bounded and ignored.
+_ENTRY = re.compile(
+    r"(t=[0-9]{1,15}|v1=[0-9a-f]{64}|(?!t=|v1=)[a-z0-9]{1,10}=[\x21-\x2b\x2d-\x7e]{0,200})"
+)
 
 
 class StripeWebhookSecretError(ValueError):
