@@ -17,7 +17,7 @@ APP = "5f3c9a0e2b7d4c1f8a6e0b9d3c2f1a4e"
 @dataclass
 class Platform:
     created: list[tuple[str, int, str, str, str]] = field(default_factory=list)
-    answer: PlatformPayment = PlatformPayment("OFFEN", 3000, "EUR")
+    answer: PlatformPayment = field(default_factory=lambda: PlatformPayment("OFFEN", 3000, "EUR"))
 
     def create_request(
         self, reference: str, amount_cents: int, currency: str, description: str, return_url: str
@@ -50,7 +50,7 @@ def test_a_reference_the_platform_cannot_take_is_refused_before_calling_it(
     reference: str,
 ) -> None:
     platform = Platform()
-    with pytest.raises(ValueError, match="payment reference must be 1..27"):
+    with pytest.raises(ValueError, match=r"payment reference must be 1\.\.27"):
         EPayBLProvider(platform).create_checkout(request(reference))
     assert platform.created == []
 
