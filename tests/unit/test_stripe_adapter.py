@@ -294,3 +294,73 @@ def test_test_cards_are_refused_unless_an_emulator_is_configured() -> None:
     session = StripeCheckoutSession(PI, APP, "https://permits.example.de/status/x", NOW)
     with pytest.raises(PermissionError, match="emulator only"):
         provider().pay_with_test_card(session, "4242424242424242", 12, 2034, "123")
+
+
+# -- what the adapter sends to Stripe (a recording stand-in for the SDK's HTTP client) ------
+
+
+class RecordingHttp:
+    """Answers like Stripe would and records the requests (the SDK's HTTPClient interface)."""
+
+    name = "recording"
+
+    def __init__(self, status: int = 200, answer: dict[str, Any] | None = None) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], str]] = []
+        self._status = status
+        self._answer = answer or {"id": PI, "object": "payment_intent", "status": "requires_payment_method"}
+
+    def request_with_retries(
+        self, method: str, url: str, headers: Any, post_data: Any = None, **_: Any
+    ) -> tuple[str, int, dict[str, str]]:
+        self.requests.append((method, url, dict(headers or {}), post_data or ""))
+        return json.dumps(self._answer), self._status, {"request-id": "req_1"}
+
+    def close(self) -> None:
+        return None
+
+
+def recording_provider(http: RecordingHttp) -> StripeProvider:
+    return StripeProvider(
+        secret_key="sk_test_unit",
+        webhook_secrets=[SECRET],
+        public_base_url="https://permits.example.de",
+        session_key=b"k" * 32,
+        clock=lambda: NOW,
+        http_client=http,
+    )
+
+
+def test_checkout_creates_a_payment_intent_with_metadata_and_the_nonce_as_idempotency_key() -> None:
+    from urllib.parse import parse_qs
+
+    from chalicelib.services.ports import CheckoutRequest
+
+    http = RecordingHttp()
+    request = CheckoutRequest(
+        APP, 3000, "EUR", "Bewohnerparkausweis", f"https://permits.example.de/status/{APP}", "REF27"
+    )
+    checkout = recording_provider(http).create_checkout(request, nonce=f"{APP}:1")
+    ((method, url, headers, body),) = http.requests
+    assert (method, url) == ("post", "https://api.stripe.com/v1/payment_intents")
+    assert headers["Idempotency-Key"] == f"permit-checkout:{APP}:1"
+    sent = {key: values[0] for key, values in parse_qs(body).items()}
+    assert sent == {
+        "amount": "3000",
+        "currency": "eur",
+        "payment_method_types[0]": "card",
+        "metadata[application_id]": APP,
+        "metadata[payment_reference]": "REF27",
+        "metadata[description]": "Bewohnerparkausweis",
+    }
+    assert checkout.checkout_id == PI
+    assert checkout.checkout_url.startswith("https://permits.example.de/checkout/stripe/")
+
+
+def test_stripe_refusing_or_failing_is_a_503_not_a_500() -> None:
+    from chalicelib.domain.errors import ServiceUnavailableError
+    from chalicelib.services.ports import CheckoutRequest
+
+    http = RecordingHttp(500, {"error": {"type": "api_error", "message": "boom"}})
+    request = CheckoutRequest(APP, 3000, "EUR", "x", "https://permits.example.de/s", "R")
+    with pytest.raises(ServiceUnavailableError, match="not reachable"):
+        recording_provider(http).create_checkout(request, nonce="n")
