@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from chalicelib.adapters.payments.stripe_provider import StripeProvider
 from chalicelib.domain.payment_reference import payment_reference
 from scripts.run_local import LOCAL_STRIPE_SECRET_KEY, LOCAL_STRIPE_WEBHOOK_SECRET
 from tests.conftest import FixedClock

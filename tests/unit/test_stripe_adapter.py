@@ -307,7 +307,11 @@ class RecordingHttp:
     def __init__(self, status: int = 200, answer: dict[str, Any] | None = None) -> None:
         self.requests: list[tuple[str, str, dict[str, str], str]] = []
         self._status = status
-        self._answer = answer or {"id": PI, "object": "payment_intent", "status": "requires_payment_method"}
+        self._answer = answer or {
+            "id": PI,
+            "object": "payment_intent",
+            "status": "requires_payment_method",
+        }
 
     def request_with_retries(
         self, method: str, url: str, headers: Any, post_data: Any = None, **_: Any
