@@ -102,3 +102,22 @@ def test_every_function_runs_on_python_3_13(packaged: Path) -> None:
         if resource["Type"] == "AWS::Serverless::Function"
     }
     assert runtimes == {"python3.13"}
+
+
+def test_the_prod_template_can_run_stripe_with_secret_parameters(packaged: Path) -> None:
+    """Stripe's keys are NoEcho parameters reaching the API and the reconciliation Lambda."""
+    template = json.loads((packaged / "sam.json").read_text())
+    parameters = template["Parameters"]
+    assert parameters["PaymentProvider"]["AllowedValues"] == ["sandbox", "stripe"]
+    assert parameters["StripeSecretKey"]["NoEcho"] is True
+    assert parameters["StripeWebhookSecrets"]["NoEcho"] is True
+    resources = template["Resources"]
+    for function in ("APIHandler", "ReconcilePayments"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["PERMIT_PAYMENT_PROVIDER"] == {"Ref": "PaymentProvider"}
+        assert variables["PERMIT_STRIPE_SECRET_KEY"] == {"Ref": "StripeSecretKey"}
+        assert variables["PERMIT_STRIPE_WEBHOOK_SECRETS"] == {"Ref": "StripeWebhookSecrets"}
+        assert "PERMIT_STRIPE_API_BASE" not in variables  # never an emulator in prod
+    reconcile = resources["ReconcilePayments"]["Properties"]
+    assert reconcile["Timeout"] == 120
+    assert reconcile["Role"] == {"Fn::GetAtt": ["ReconcilePaymentsRole", "Arn"]}
