@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from typing import Any
 
 from chalice.app import Chalice
 
@@ -60,5 +61,26 @@ def cancel_unpaid(event: object) -> dict[str, int]:
             },
         )
         return {"cancelled": len(cancelled)}
+    finally:
+        logs.end_context(token)
+
+
+@app.schedule("rate(5 minutes)", name="reconcile-payments")
+def reconcile_payments(event: Any) -> dict[str, int]:
+    """Ask the provider about checkouts whose webhook has not come (stops before the timeout)."""
+    lambda_context = getattr(event, "context", None)
+    token = logs.start_context(
+        request_id=getattr(lambda_context, "aws_request_id", None) or uuid.uuid4().hex,
+        job="reconcile-payments",
+    )
+    try:
+        remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+        summary = container().reconciler.run(remaining).summary()
+    except Exception as error:  # logged with its traceback, then re-raised: the run failed
+        log.error("payment reconciliation failed", exc_info=error)
+        raise
+    else:
+        log.info("payment reconciliation finished", extra=summary)
+        return summary
     finally:
         logs.end_context(token)

@@ -82,6 +82,10 @@ SECRETS: Final[Mapping[str, Secret]] = {
     "app-secret": Secret("PERMIT_APP_SECRET"),
     "webhook-secrets": Secret("PERMIT_WEBHOOK_SECRETS"),
     "staff-token-sha256": Secret("PERMIT_STAFF_TOKEN_SHA256", optional=True),
+    # Stripe (PERMIT_PAYMENT_PROVIDER=stripe): the restricted API key and the endpoint's
+    # signing secrets (comma-separated during rotation). Optional: the sandbox needs neither.
+    "stripe-secret-key": Secret("PERMIT_STRIPE_SECRET_KEY", optional=True),
+    "stripe-webhook-secrets": Secret("PERMIT_STRIPE_WEBHOOK_SECRETS", optional=True),
 }
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -119,6 +123,13 @@ class Settings:
     unpaid_cancel_after: timedelta = timedelta(hours=48)
     resources_dir: Path = APP_ROOT
     authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
+    #: ``sandbox`` (the default; stages local/test only) or ``stripe``.
+    payment_provider: str = "sandbox"
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
+    #: A Stripe emulator (localstripe) to talk to instead of Stripe; local/test stages only.
+    stripe_api_base: str = ""
 
     @property
     def is_test_stage(self) -> bool:
@@ -162,6 +173,11 @@ class Settings:
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
             resources_dir=Path(env.get("PERMIT_RESOURCES_DIR", str(APP_ROOT))),
+            payment_provider=env.get("PERMIT_PAYMENT_PROVIDER", "sandbox").strip() or "sandbox",
+            stripe_secret_key=secrets.get("stripe-secret-key", "").strip(),
+            stripe_publishable_key=env.get("PERMIT_STRIPE_PUBLISHABLE_KEY", "").strip(),
+            stripe_webhook_secrets=_csv(secrets.get("stripe-webhook-secrets", "")),
+            stripe_api_base=env.get("PERMIT_STRIPE_API_BASE", "").strip(),
         )
 
 

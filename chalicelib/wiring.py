@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from chalicelib.adapters.payments.delivery import Transport, WebhookDelivery
     from chalicelib.adapters.payments.sandbox import SandboxProvider
+    from chalicelib.adapters.payments.stripe_provider import StripeProvider
     from chalicelib.domain.forms import FormDefinition
     from chalicelib.domain.records import Application, AuditEntry, PermitRecord
     from chalicelib.services.applications import ApplicationAccess
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         PaymentProvider,
         Signer,
     )
+    from chalicelib.services.reconciliation import PaymentReconciler
     from chalicelib.services.staff import StaffService
     from chalicelib.services.submissions import SubmissionService
     from chalicelib.services.verification import VerificationService
@@ -189,20 +191,55 @@ class Container:
 
         if not self.sandbox_enabled:
             raise NotFoundError("the sandbox payment provider is disabled in this stage")
+        from chalicelib.adapters.dynamodb.sandbox_ledger import DynamoDBSandboxLedger
+
         clock = self.clock  # the service's clock: sessions and deadlines agree
         return SandboxProvider(
             self.settings.public_base_url,
             self.settings.webhook_secrets,
             self.subkey("sandbox-session"),
             clock=lambda: clock.now().timestamp(),
+            ledger=DynamoDBSandboxLedger(lambda: self.dynamodb, self.settings.table_name),
+        )
+
+    @functools.cached_property
+    def stripe(self) -> StripeProvider:
+        """Stripe; against an emulator (localstripe) only in the stages that allow test money."""
+        from chalicelib.adapters.payments.stripe_provider import StripeProvider
+        from chalicelib.config import ConfigurationError
+
+        settings = self.settings
+        if not settings.stripe_secret_key:
+            raise ConfigurationError("PERMIT_STRIPE_SECRET_KEY is not set")
+        if not settings.stripe_webhook_secrets:
+            raise ConfigurationError("PERMIT_STRIPE_WEBHOOK_SECRETS is not set")
+        if settings.stripe_api_base and not settings.is_test_stage:
+            raise ConfigurationError("PERMIT_STRIPE_API_BASE (an emulator) is for local/test only")
+        return StripeProvider(
+            secret_key=settings.stripe_secret_key,
+            webhook_secrets=settings.stripe_webhook_secrets,
+            public_base_url=settings.public_base_url,
+            session_key=self.subkey("stripe-checkout-session"),
+            publishable_key=settings.stripe_publishable_key,
+            api_base=settings.stripe_api_base,
         )
 
     @functools.cached_property
     def payment_provider(self) -> PaymentProvider | None:
-        """The configured provider, or None where none is (prod has no real adapter yet)."""
+        """The provider configured for this stage (PERMIT_PAYMENT_PROVIDER), or None.
+
+        None (checkout answers 503) where the sandbox is configured but not allowed.
+        """
         if "payment_provider" in self._overrides:
             return self._overrides["payment_provider"]
-        return self.sandbox if self.sandbox_enabled else None
+        chosen = self.settings.payment_provider
+        if chosen == "stripe":
+            return self.stripe
+        if chosen == "sandbox":
+            return self.sandbox if self.sandbox_enabled else None
+        from chalicelib.config import ConfigurationError
+
+        raise ConfigurationError("PERMIT_PAYMENT_PROVIDER must be 'sandbox' or 'stripe'")
 
     @functools.cached_property
     def payments(self) -> PaymentService:
@@ -217,6 +254,16 @@ class Container:
             providers,
             self.clock,
             metrics=self.metrics,
+        )
+
+    @functools.cached_property
+    def reconciler(self) -> PaymentReconciler:
+        from chalicelib.services.reconciliation import PaymentReconciler
+
+        provider = self.payment_provider
+        providers = {provider.name: provider} if provider is not None else {}
+        return PaymentReconciler(
+            self.store, self.payments, providers, self.clock, self.settings.unpaid_cancel_after
         )
 
     @functools.cached_property

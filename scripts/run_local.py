@@ -32,6 +32,10 @@ JOURNAL_NAME = "dynamodb.jsonl"
 TABLE_NAME = "permits-local"
 # Local-only sandbox webhook secret, documented in the README. Never used in another stage.
 LOCAL_WEBHOOK_SECRET = "whsec_bG9jYWwtc2FuZGJveC1zZWNyZXQtbm90LWZvci1wcm9kdWN0aW9u"
+# Local-only keys for the Stripe emulator (localstripe accepts any sk_ key); documented in
+# the README like the sandbox secret. Stripe itself never sees them.
+LOCAL_STRIPE_SECRET_KEY = "sk_test_local_emulator_only"
+LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local-stripe-emulator-not-for-production"
 
 
 def _local_secret(name: str, nbytes: int = 32, local_dir: Path = LOCAL_DIR) -> str:
@@ -42,6 +46,17 @@ def _local_secret(name: str, nbytes: int = 32, local_dir: Path = LOCAL_DIR) -> s
         path.write_text(secrets.token_hex(nbytes), encoding="ascii")
         path.chmod(0o600)
     return path.read_text(encoding="ascii").strip()
+
+
+def stripe_environment(localstripe_endpoint: str) -> dict[str, str]:
+    """What routes every checkout to localstripe instead of the sandbox."""
+    return {
+        "PERMIT_PAYMENT_PROVIDER": "stripe",
+        "PERMIT_STRIPE_API_BASE": localstripe_endpoint,
+        "PERMIT_STRIPE_SECRET_KEY": LOCAL_STRIPE_SECRET_KEY,
+        "PERMIT_STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator_only",
+        "PERMIT_STRIPE_WEBHOOK_SECRETS": LOCAL_STRIPE_WEBHOOK_SECRET,
+    }
 
 
 def local_environment(
@@ -117,6 +132,17 @@ def main() -> int:
     create_table(client, TABLE_NAME)
     persisted = f", data kept in {LOCAL_DIR / JOURNAL_NAME}" if server is not None else ""
     print(f"DynamoDB (moto) on {endpoint}, table {TABLE_NAME}{persisted}")
+    localstripe = None
+    if os.environ.get("PERMIT_PAYMENT_PROVIDER", "sandbox") == "stripe":
+        from scripts.localstripe_server import LocalStripe
+
+        localstripe = LocalStripe().start()
+        localstripe.register_webhook(
+            f"http://{HOST}:{PORT}/api/payments/stripe/webhook", LOCAL_STRIPE_WEBHOOK_SECRET
+        )
+        env.update(stripe_environment(localstripe.endpoint))
+        print(f"payments: Stripe emulator (localstripe) on {localstripe.endpoint}")
+        print("  pay with the test card 4242 4242 4242 4242, any future expiry, any CVC")
     print(f"permit-service on http://{HOST}:{PORT}  (Ctrl-C stops)")
     print(f"staff token (local only): {(LOCAL_DIR / 'staff-token').read_text().strip()}")
     chalice = Path(sys.executable).parent / "chalice"
@@ -132,6 +158,8 @@ def main() -> int:
         "--no-autoreload",
     ]
     child = subprocess.Popen(command, cwd=APP_ROOT, env=env)
+    # `kill <pid>` stops everything as Ctrl-C does (localstripe and moto are our children).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return child.wait()
     except KeyboardInterrupt:
@@ -142,6 +170,8 @@ def main() -> int:
             child.kill()
         return 0
     finally:
+        if localstripe is not None:
+            localstripe.stop()
         if server is not None:
             server.stop()
         print("stopped")

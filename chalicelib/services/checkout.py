@@ -28,6 +28,7 @@ from chalicelib.domain.payability import (
     is_payable,
     payment_deadline,
 )
+from chalicelib.domain.payment_reference import payment_reference
 from chalicelib.domain.records import Application, AuditEntry, CheckoutInfo
 from chalicelib.services.applications import ApplicationAccess
 from chalicelib.services.ports import ApplicationStore, CheckoutRequest, Clock, PaymentProvider
@@ -76,6 +77,8 @@ class CheckoutService:
                     "the application was not paid in time and can no longer be paid"
                 )
             current = app.checkout if app.status is Status.AWAITING_PAYMENT else None
+            if current is not None and current.provider != self._provider.name:
+                current = None  # the stage switched providers: that page no longer pays
             if current is not None and checkout_expiry(current) >= min(
                 now + REUSE_MARGIN, deadline
             ):
@@ -113,6 +116,7 @@ class CheckoutService:
             description=title,
             return_url=f"{self._base}/status/{app.id}",
             expires_at=expires_at,
+            reference=payment_reference(app.id),
         )
         provider = self._provider
         if provider is None:

@@ -19,6 +19,7 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
 from chalicelib.services.issuance import Issuer
 from chalicelib.services.ports import (
+    PAYMENT_EVENT_TYPES,
     ApplicationStore,
     Clock,
     Metrics,
@@ -45,6 +46,7 @@ FLAG_SECOND_PAYMENT = "second_payment"
 FLAG_REFUND_BEFORE_PAYMENT = "refund_before_payment"
 FLAG_PAYMENT_AFTER_REFUND = "payment_after_refund"
 FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
+FLAG_PARTIAL_REFUND = "partial_refund"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,10 @@ class PaymentService:
     def apply(self, provider: str, event: PaymentEvent) -> WebhookOutcome:
         """Apply a verified event; also the entry point for providers that are polled."""
         logs.bind(application_id=event.application_id)  # signed by the provider: safe to log
+        if event.type not in PAYMENT_EVENT_TYPES:
+            # Acknowledged without a read: providers send many types we do not need.
+            log.info("payment event of unknown type ignored (event %s)", event.event_id)
+            return WebhookOutcome("ignored")
         for _ in range(_ATTEMPTS):
             app = self._store.get_application(event.application_id)
             if app is None:
@@ -129,10 +135,11 @@ class PaymentService:
         marker: PaymentEventRecord,
         now: datetime,
         payment_id: str,
+        extra: dict[str, str] | None = None,
     ) -> WebhookOutcome:
         flags = app.flags if flag in app.flags else (*app.flags, flag)
         after = app.with_changes(now, flags=flags)
-        detail = {"flag": flag, "payment_id": payment_id}
+        detail = {"flag": flag, "payment_id": payment_id, **(extra or {})}
         audit = AuditEntry(app.id, now, "flagged", app.status, app.status, marker.provider, detail)
         self._store.save(app, after, [audit], event=marker)
         log.warning("application %s flagged for staff: %s", app.id, flag)
@@ -166,9 +173,19 @@ class PaymentService:
     def _refunded(
         self, event: PaymentEvent, app: Application, marker: PaymentEventRecord, now: datetime
     ) -> WebhookOutcome:
-        if app.status is Status.ISSUED and app.payment_id == event.payment_id and app.permit:
+        issued = app.status is Status.ISSUED and app.payment_id == event.payment_id
+        if issued and app.permit and event.refunded_cents < app.fee_cents:
+            # Part of the fee paid back (a goodwill refund, a correction): the permit stays
+            # valid and staff decide. A later event whose total covers the fee revokes.
+            extra = {"refunded_cents": str(event.refunded_cents)}
+            return self._flag(app, FLAG_PARTIAL_REFUND, marker, now, event.payment_id, extra)
+        if issued and app.permit:
             after = app.advance(Status.REVOKED, now)
-            detail = {"reason": "refunded", "payment_id": event.payment_id}
+            detail = {
+                "reason": "refunded",
+                "payment_id": event.payment_id,
+                "refunded_cents": str(event.refunded_cents),
+            }
             audit = AuditEntry(
                 app.id, now, "revoked", app.status, Status.REVOKED, marker.provider, detail
             )
@@ -176,8 +193,8 @@ class PaymentService:
             self._store.save(app, after, [audit], event=marker, permit_status=permit_status)
             return WebhookOutcome("revoked")
         if app.status is Status.REVOKED and app.payment_id == event.payment_id:
-            # A further refund event for the payment that was already refunded (a partial
-            # refund in two parts, say): the permit is revoked; record it, flag nothing.
+            # A further refund event for the payment that was already refunded (a duplicate
+            # with another event id, say): the permit is revoked; record it, flag nothing.
             detail = {"reason": "refunded", "payment_id": event.payment_id}
             audit = AuditEntry(
                 app.id, now, "refund_recorded", app.status, app.status, marker.provider, detail

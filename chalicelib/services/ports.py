@@ -8,7 +8,7 @@ library, so the services stay importable (and testable) without them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -22,6 +22,7 @@ from chalicelib.domain.records import (
 )
 
 __all__ = [
+    "PAYMENT_EVENT_TYPES",
     "ApplicationStore",
     "Checkout",
     "CheckoutRequest",
@@ -94,7 +95,12 @@ class CheckoutRequest:
     currency: str
     description: str
     return_url: str
+    _: KW_ONLY  # the optional parts by name only: two defaults side by side are easy to swap
     expires_at: datetime | None = None
+    #: The payment reference (Kassenzeichen) the citizen and finance see, at most 27
+    #: characters (``chalicelib.domain.payment_reference``); providers that carry a
+    #: reference (Stripe metadata, ePayBL) send it, the sandbox shows it.
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,13 @@ class PaymentEvent:
 
     ``type`` keeps unknown event types as plain strings so they can be acknowledged and
     ignored rather than refused (providers add types without asking).
+
+    ``amount_cents`` is the payment's amount. ``refunded_cents`` matters for
+    ``payment.refunded`` only: the **total** refunded for this payment so far, as the provider
+    reports it at the time of the event (Stripe's ``amount_refunded``). A total rather than
+    the increment, because refund events arrive duplicated and out of order: the largest
+    total seen is the truth, and no running sum has to be kept. The permit is revoked only
+    when the total covers the fee; a partial refund flags the application for staff.
     """
 
     event_id: str
@@ -120,6 +133,12 @@ class PaymentEvent:
     application_id: str
     amount_cents: int
     currency: str
+    refunded_cents: int = 0
+
+
+PAYMENT_EVENT_TYPES: frozenset[str] = frozenset(
+    {"payment.succeeded", "payment.failed", "payment.refunded"}
+)
 
 
 class PaymentProvider(Protocol):
@@ -139,6 +158,19 @@ class PaymentProvider(Protocol):
 
         Raises WebhookSignatureError (nothing proves the sender) or WebhookMalformedError
         (signed, but not a readable event). Header names are matched case-insensitively.
+        """
+        ...
+
+    def poll(self, checkout_id: str, application_id: str) -> Sequence[PaymentEvent]:
+        """Ask the provider, with our own credentials, what became of one checkout.
+
+        Returns what the provider knows now as events in the order they happened (paid,
+        then refunded; empty while the citizen has not paid). Each event id is derived
+        from the payment and its state (``poll:<payment>:<state>``), so polling twice
+        dedupes, and the payment id equals the one the provider's webhooks carry, so a
+        late webhook for the same payment is a duplicate too. Used by the reconciliation
+        job and by providers without webhooks. Raises ``ServiceUnavailableError`` when
+        the provider cannot be asked right now.
         """
         ...
 

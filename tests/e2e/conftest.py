@@ -12,6 +12,7 @@ signed webhook) live on :class:`LiveService`, so each test reads as the journey 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -34,6 +35,8 @@ from chalicelib.config import APP_ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+    from scripts.localstripe_server import LocalStripe
 
 FORM_ID = "resident-parking-permit"
 SCHEMA_PATH = APP_ROOT / "schemas" / f"{FORM_ID}.json"
@@ -291,8 +294,9 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
         child.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_service() -> Iterator[LiveService]:
+@contextlib.contextmanager
+def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[LiveService]:
+    """moto + table + `chalice local` on free ports, with the local stage's environment."""
     import boto3
 
     from chalicelib.adapters.dynamodb.table import create_table
@@ -305,7 +309,7 @@ def live_service() -> Iterator[LiveService]:
         LocalDynamoDB(HOST, 0) as dynamodb_server,
         tempfile.TemporaryDirectory(prefix="e2e-service-") as workdir,
     ):
-        env = local_environment(dynamodb_server.endpoint, port)
+        env = {**local_environment(dynamodb_server.endpoint, port), **(extra_env or {})}
         client = boto3.client(
             "dynamodb",
             endpoint_url=dynamodb_server.endpoint,
@@ -329,6 +333,37 @@ def live_service() -> Iterator[LiveService]:
             yield LiveService(base_url, env, client, TABLE_NAME, log_path)
         finally:
             _stop(child)
+
+
+@pytest.fixture(scope="session")
+def live_service() -> Iterator[LiveService]:
+    """The service as `make run` starts it: sandbox payments."""
+    with _running_service() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[LocalStripe]:
+    """localstripe (the stateful Stripe emulator) on 127.0.0.1, one per session."""
+    from scripts.localstripe_server import LocalStripe
+
+    with LocalStripe() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def stripe_service(localstripe: LocalStripe) -> Iterator[LiveService]:
+    """The service as `PERMIT_PAYMENT_PROVIDER=stripe make run` starts it, on localstripe.
+
+    localstripe delivers its signed webhooks to this service's Stripe endpoint.
+    """
+    from scripts.run_local import LOCAL_STRIPE_WEBHOOK_SECRET, stripe_environment
+
+    with _running_service(stripe_environment(localstripe.endpoint)) as service:
+        localstripe.register_webhook(
+            f"{service.base_url}/api/payments/stripe/webhook", LOCAL_STRIPE_WEBHOOK_SECRET
+        )
+        yield service
 
 
 @pytest.fixture(scope="session")

@@ -70,17 +70,22 @@ def event_body(
     payment_id: str,
     amount_cents: int = FEE_CENTS,
     currency: str = "EUR",
+    refunded_cents: int | None = None,
 ) -> bytes:
-    """A webhook body exactly as the contract (ARCHITECTURE.md, sandbox provider) has it."""
-    event = {
-        "type": event_type,
-        "data": {
-            "payment_id": payment_id,
-            "application_id": application_id,
-            "amount_cents": amount_cents,
-            "currency": currency,
-        },
+    """A webhook body exactly as the contract (ARCHITECTURE.md, sandbox provider) has it.
+
+    A ``payment.refunded`` says how much was refunded so far in total (``refunded_cents``,
+    the whole amount unless given).
+    """
+    data: dict[str, Any] = {
+        "payment_id": payment_id,
+        "application_id": application_id,
+        "amount_cents": amount_cents,
+        "currency": currency,
     }
+    if event_type == "payment.refunded":
+        data["refunded_cents"] = amount_cents if refunded_cents is None else refunded_cents
+    event = {"type": event_type, "data": data}
     return json.dumps(event, separators=(",", ":")).encode("utf-8")
 
 
@@ -310,7 +315,10 @@ class PaymentWorld:
         return self.post_webhook(signed_webhook(body, msg_id, self.now_ts(), secret), body)
 
     def refund_webhook(
-        self, session: SandboxSession, event_id: str | None = None, amount_cents: int | None = None
+        self,
+        session: SandboxSession,
+        event_id: str | None = None,
+        refunded_cents: int | None = None,
     ) -> tuple[dict[str, str], bytes]:
         """A signed ``payment.refunded`` delivery for a sandbox session, as a provider sends it.
 
@@ -318,8 +326,13 @@ class PaymentWorld:
         the shape and signature a real provider's refund would have. The default event id is
         stable per session, so sending it twice dedupes like a provider's retry.
         """
-        amount = session.amount_cents if amount_cents is None else amount_cents
-        body = event_body("payment.refunded", session.application_id, session.payment_id, amount)
+        body = event_body(
+            "payment.refunded",
+            session.application_id,
+            session.payment_id,
+            session.amount_cents,
+            refunded_cents=refunded_cents,
+        )
         msg_id = event_id or session.event_id("refunded")
         return signed_webhook(body, msg_id, self.now_ts()), body
 

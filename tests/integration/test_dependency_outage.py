@@ -96,7 +96,7 @@ class Outage:
             headers["Accept"] = "application/pdf"
         if path.endswith("/webhook"):
             payload = event_body("payment.succeeded", APPLICATION_ID, "pay_outage_1")
-            headers = signed_webhook(payload, "evt_outage_1", int(time.time()))
+            headers = signed_webhook(payload, "evt_outage_1", int(FixedClock().now().timestamp()))
             body = payload
         if "/sandbox/" in path and method == "POST":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -283,7 +283,7 @@ def test_a_payment_answers_503_and_issues_nothing_when_kms_is_down(
     started = time.monotonic()
     response = kms_down.http.post(
         "/api/payments/sandbox/webhook",
-        headers=signed_webhook(payload, "evt_kms_down", int(time.time())),
+        headers=signed_webhook(payload, "evt_kms_down", int(FixedClock().now().timestamp())),
         body=payload,
     )
     _assert_unavailable(response, time.monotonic() - started, "POST /api/payments/sandbox/webhook")

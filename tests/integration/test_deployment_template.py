@@ -22,9 +22,27 @@ PARAMETER_ARN = (
     "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/permit-service/${Stage}/"
 )
 ANY_KEY_IN_ACCOUNT = {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"}
-FUNCTION_ROLES = {"APIHandler": "ApiHandlerRole", "CancelUnpaid": "CancelUnpaidRole"}
+FUNCTION_ROLES = {
+    "APIHandler": "ApiHandlerRole",
+    "CancelUnpaid": "CancelUnpaidRole",
+    "ReconcilePayments": "ReconcilePaymentsRole",
+}
 EXPECTED_ACTIONS = {
     "ApiHandlerRole": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "kms:Sign",
+        "kms:GetPublicKey",
+        "ssm:GetParameters",
+        "kms:Decrypt",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    },
+    # Issues the permits of payments whose webhook was lost: the API's table and key access,
+    # and of the secrets only the Stripe key it polls with.
+    "ReconcilePaymentsRole": {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
@@ -148,9 +166,17 @@ def test_an_alarm_on_the_5xx_rate_of_the_api(template: dict[str, Any]) -> None:
 def test_a_failing_scheduled_job_alarms_and_leaves_its_event_behind(
     template: dict[str, Any],
 ) -> None:
-    errors = _alarm(template, "AWS/Lambda", "Errors")
-    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "CancelUnpaid"}}]
-    assert errors["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    errors = {
+        alarm["Properties"]["Dimensions"][0]["Value"]["Ref"]: alarm["Properties"]
+        for alarm in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "Errors"
+    }
+    # Every scheduled job alarms when it fails; only the hourly canceller keeps failed
+    # events (the reconciliation runs again in five minutes and starts from the table).
+    assert set(errors) == {"CancelUnpaid", "ReconcilePayments"}
+    for alarm in errors.values():
+        assert alarm["Namespace"] == "AWS/Lambda"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     [config] = _resources(template, "AWS::Lambda::EventInvokeConfig").values()
     assert config["Properties"]["FunctionName"] == {"Ref": "CancelUnpaid"}
     destination = config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]

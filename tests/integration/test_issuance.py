@@ -311,22 +311,49 @@ def test_a_refund_after_issuance_revokes_the_permit(world: PaymentWorld) -> None
     assert world.items() == before
 
 
-def test_a_second_refund_event_after_revocation_is_not_a_refund_before_payment(
+def test_a_partial_refund_flags_for_staff_and_keeps_the_permit_valid(
     world: PaymentWorld,
 ) -> None:
-    """A partial refund split into two events: the second must not flag a paid-back-first case."""
+    """Issue 9 item 4: only refunds that cover the fee revoke; a part of it is for staff."""
     app = world.submit()
-    _, session = world.pay(app)
+    paid, session = world.pay(app)
+    assert paid.json_body["result"] == "issued"
+    token = world.status(app).json_body["permit"]["verify_url"].partition("#")[2]
+
+    before_permits = world.permit_items()
     first = world.post_webhook(*world.refund_webhook(session, "evt_r1", 1000))
-    assert first.json_body["result"] == "revoked"
-    second = world.post_webhook(*world.refund_webhook(session, "evt_r2", 2000))
-    assert second.status_code == 200
-    assert second.json_body["result"] == "recorded"
-    assert world.stored_status(app.id) == "REVOKED"
-    assert world.flags(app.id) == []
-    assert world.audit_events(app.id)[-2:] == ["revoked", "refund_recorded"]
-    again = world.post_webhook(*world.refund_webhook(session, "evt_r2", 2000))
+    assert first.status_code == 200
+    assert first.json_body["result"] == "flagged"
+    assert world.stored_status(app.id) == "ISSUED"
+    assert world.flags(app.id) == ["partial_refund"]
+    assert world.permit_items() == before_permits  # the permit item is untouched
+    assert world.verify(token).json_body["result"] == "valid"
+    (detail,) = world.audit_details(app.id, "flagged")
+    assert detail == {
+        "flag": "partial_refund",
+        "payment_id": session.payment_id,
+        "refunded_cents": "1000",
+    }
+    # The same partial refund delivered again: nothing changes.
+    before = world.items()
+    again = world.post_webhook(*world.refund_webhook(session, "evt_r1", 1000))
     assert again.json_body["result"] == "duplicate"
+    assert world.items() == before
+
+    # The rest is refunded: the provider's total now covers the fee, so the permit goes.
+    rest = world.post_webhook(*world.refund_webhook(session, "evt_r2", 3000))
+    assert rest.json_body["result"] == "revoked"
+    assert world.stored_status(app.id) == "REVOKED"
+    (permit_item,) = world.permit_items()
+    assert permit_item["status"]["S"] == "REVOKED"
+    assert world.verify(token).json_body["result"] == "revoked"
+    assert world.audit_details(app.id, "revoked")[-1]["refunded_cents"] == "3000"
+
+    # A further refund event for the refunded payment is recorded, not a refund-first flag.
+    late = world.post_webhook(*world.refund_webhook(session, "evt_r3", 3000))
+    assert late.json_body["result"] == "recorded"
+    assert world.flags(app.id) == ["partial_refund"]
+    assert world.audit_events(app.id)[-2:] == ["revoked", "refund_recorded"]
 
 
 def test_a_refund_before_the_success_event_prevents_issuance(world: PaymentWorld) -> None:

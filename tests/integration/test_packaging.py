@@ -130,7 +130,7 @@ def test_the_extracted_zip_runs_on_python_3_13_and_renders_a_permit(
         env={"PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    seen = json.loads(done.stdout)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])  # after the app's JSON log lines
     assert seen["python"] == [3, 13]
     assert seen["status"] == 200, seen["body"]
     assert "resident-parking-permit" in seen["body"]
@@ -212,3 +212,21 @@ def test_api_gateway_answers_are_problems_with_the_security_headers(packaged: Pa
             problem = json.loads(text)
             assert problem["type"].startswith(TYPE_BASE) and problem["title"], kind
             assert problem.get("status") == status, kind
+
+
+def test_the_prod_template_runs_stripe_with_its_keys_in_ssm(packaged: Path) -> None:
+    """Stripe's keys are SSM parameters the API and the reconciliation Lambda may read."""
+    template = json.loads((packaged / "sam.json").read_text())
+    parameters = template["Parameters"]
+    assert parameters["PaymentProvider"]["AllowedValues"] == ["stripe"]  # never the sandbox
+    assert not {"StripeSecretKey", "StripeWebhookSecrets"} & set(parameters)
+    resources = template["Resources"]
+    for function in ("APIHandler", "ReconcilePayments"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["PERMIT_PAYMENT_PROVIDER"] == {"Ref": "PaymentProvider"}
+        assert "stripe-secret-key" in variables["PERMIT_SECRET_NAMES"].split(",")
+        assert not any(name.startswith("PERMIT_STRIPE_SECRET") for name in variables)
+        assert "PERMIT_STRIPE_API_BASE" not in variables  # never an emulator in prod
+    reconcile = resources["ReconcilePayments"]["Properties"]
+    assert reconcile["Timeout"] == 120
+    assert reconcile["Role"] == {"Fn::GetAtt": ["ReconcilePaymentsRole", "Arn"]}

@@ -8,6 +8,7 @@ The operator's `make put-secret` writes what the service then reads.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import socket
@@ -17,12 +18,17 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.payments.standard_webhooks import generate_secret, signed_headers
+from chalicelib.adapters.payments.standard_webhooks import signed_headers
 from chalicelib.adapters.secrets.ssm import SsmSecrets
 from chalicelib.config import LiveSettings, SecretsUnavailableError, secret_source_from_env
 from scripts import put_secret
 
 API_SECRETS = ("app-secret", "webhook-secrets", "staff-token-sha256")
+
+
+def generate_secret() -> str:
+    """A webhook secret as a provider issues one: ``whsec_`` and base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class Ticks:

@@ -20,6 +20,10 @@ HEAVY = (
     "boto3",
     "botocore",
     "moto",
+    "stripe",  # the Stripe SDK: only when a Stripe checkout, webhook or poll is handled
+    "requests",
+    "aiohttp",
+    "localstripe",
 )
 
 

@@ -337,6 +337,58 @@ def test_failed_events() -> None:
     assert failed.type == "payment.failed"
     assert failed.payment_id == session.payment_id
     assert failed.amount_cents == 3000
+    assert failed.refunded_cents == 0
+
+
+@pytest.mark.parametrize(
+    ("refunded", "reason"),
+    [
+        (None, "data.refunded_cents: Field required"),
+        (0, "data.refunded_cents: must be 1..data.amount_cents"),
+        (3001, "data.refunded_cents: must be 1..data.amount_cents"),
+        ("3000", "data.refunded_cents: Input should be a valid integer"),
+    ],
+)
+def test_a_refund_event_must_say_how_much_was_refunded(refunded: object, reason: str) -> None:
+    data: dict[str, object] = {
+        "payment_id": "sbxpay_1",
+        "application_id": "app_1",
+        "amount_cents": 3000,
+        "currency": "EUR",
+    }
+    if refunded is not None:
+        data["refunded_cents"] = refunded
+    body = json.dumps({"type": "payment.refunded", "data": data}).encode()
+    with pytest.raises(WebhookMalformedError, match=reason):
+        parse_event(body, "evt_1")
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.paid: dict[str, object] = {}
+
+    def record(self, checkout_id: str, payment: object) -> None:
+        self.paid[checkout_id] = payment
+
+    def lookup(self, checkout_id: str) -> object:
+        return self.paid.get(checkout_id)
+
+
+def test_poll_reports_a_paid_session_with_the_webhook_payment_id() -> None:
+    ledger = MemoryLedger()
+    p = SandboxProvider(BASE, [SECRET_NEW], SESSION_KEY, clock=Clock(), ledger=ledger)  # type: ignore[arg-type]
+    session = open_checkout(p)
+    assert p.poll(session.checkout_id, session.application_id) == []  # not paid yet
+    p.record_payment(session)
+    polled = p.poll(session.checkout_id, session.application_id)
+    pushed = p.parse_webhook(*p.build_webhook(session, "succeeded"))
+    assert [(e.type, e.payment_id, e.amount_cents, e.currency) for e in polled] == [
+        ("payment.succeeded", pushed.payment_id, 3000, "EUR")
+    ]
+    assert polled[0].event_id == f"poll:{pushed.payment_id}:succeeded"
+    assert polled == p.poll(session.checkout_id, session.application_id)  # stable id
+    assert p.poll(session.checkout_id, "another-application") == []
+    assert p.poll("not-a-checkout-id", session.application_id) == []
 
 
 def test_bad_outcome_is_refused() -> None:

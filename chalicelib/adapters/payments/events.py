@@ -6,7 +6,11 @@ is paid there and not by every route sharing the Lambda.
 Body shape (the contract in ARCHITECTURE.md)::
 
     {"type": "payment.succeeded" | "payment.failed" | "payment.refunded" | <any other>,
-     "data": {"payment_id": str, "application_id": str, "amount_cents": int, "currency": "EUR"}}
+     "data": {"payment_id": str, "application_id": str, "amount_cents": int, "currency": "EUR",
+              "refunded_cents": int}}
+
+``refunded_cents`` is required for ``payment.refunded`` (the total refunded for the payment
+so far, at most ``amount_cents``) and ignored otherwise.
 
 Decisions, and why:
 
@@ -55,6 +59,7 @@ class EventData(BaseModel):
     application_id: _Id
     amount_cents: Annotated[int, Field(ge=0, le=MAX_AMOUNT_CENTS)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    refunded_cents: Annotated[int, Field(ge=0, le=MAX_AMOUNT_CENTS)] | None = None
 
 
 class EventBody(BaseModel):
@@ -109,6 +114,14 @@ def parse_event(body: bytes, event_id: str) -> PaymentEvent:
         event = EventBody.model_validate(document)
     except ValidationError as exc:
         raise WebhookMalformedError(_describe(exc)) from None
+    refunded = event.data.refunded_cents
+    if event.type == "payment.refunded":
+        if refunded is None:
+            raise WebhookMalformedError("invalid event: data.refunded_cents: Field required")
+        if not 0 < refunded <= event.data.amount_cents:
+            raise WebhookMalformedError(
+                "invalid event: data.refunded_cents: must be 1..data.amount_cents"
+            )
     return PaymentEvent(
         event_id=event_id,
         type=event.type,
@@ -116,6 +129,7 @@ def parse_event(body: bytes, event_id: str) -> PaymentEvent:
         application_id=event.data.application_id,
         amount_cents=event.data.amount_cents,
         currency=event.data.currency,
+        refunded_cents=refunded if event.type == "payment.refunded" and refunded else 0,
     )
 
 

@@ -54,7 +54,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from chalicelib.adapters.payments.standard_webhooks import (
@@ -70,6 +70,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SESSION_LIFETIME_SECONDS",
     "WEBHOOK_PATH",
+    "SandboxLedger",
+    "SandboxPayment",
     "SandboxProvider",
     "SandboxSession",
     "SandboxSessionError",
@@ -100,6 +102,27 @@ _CHECKOUT_ID_RE = re.compile(r"chk_[a-z2-7]{24}")
 _TOKEN_RE = re.compile(rf"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{{{_TAG_LENGTH}}})")
 
 Outcome = Literal["succeeded", "failed"]
+
+
+class SandboxPayment(NamedTuple):
+    """What the sandbox remembers about a paid checkout (for :meth:`SandboxProvider.poll`)."""
+
+    application_id: str
+    amount_cents: int
+    currency: str
+
+
+class SandboxLedger(Protocol):
+    """Where the sandbox keeps what was paid, so it can answer a poll like a real provider.
+
+    The checkout itself stays stateless; only the Pay button writes here. Implemented in
+    DynamoDB (``chalicelib.adapters.dynamodb.sandbox_ledger``) so every process of a local
+    run, and the tests, see the same payments.
+    """
+
+    def record(self, checkout_id: str, payment: SandboxPayment) -> None: ...
+
+    def lookup(self, checkout_id: str) -> SandboxPayment | None: ...
 
 
 class SandboxSessionError(ValueError):
@@ -174,6 +197,7 @@ class SandboxProvider:
         webhook_secrets: Sequence[str],
         session_key: bytes,
         clock: Callable[[], float] = time.time,
+        ledger: SandboxLedger | None = None,
     ) -> None:
         base = _check_http_url(public_base_url, "public_base_url", 300).rstrip("/")
         if urlsplit(base).query or urlsplit(base).fragment:
@@ -186,6 +210,7 @@ class SandboxProvider:
         self._public_base_url = base
         self._session_key = session_key
         self._clock = clock
+        self._ledger = ledger
 
     def __repr__(self) -> str:
         return f"SandboxProvider(public_base_url={self._public_base_url!r})"
@@ -354,6 +379,38 @@ class SandboxProvider:
         # Chalice routes accept application/json by default and answer 415 otherwise.
         headers["content-type"] = "application/json"
         return headers, body
+
+    # -- polling -----------------------------------------------------------------------------
+
+    def record_payment(self, session: SandboxSession) -> None:
+        """Remember that ``session`` was paid (the Pay button, before it sends the webhook).
+
+        Like a real provider, the sandbox then knows about the payment even when the webhook
+        gets lost, and :meth:`poll` tells the reconciliation job. Without a ledger this does
+        nothing, and the sandbox can only push.
+        """
+        if self._ledger is not None:
+            payment = SandboxPayment(session.application_id, session.amount_cents, session.currency)
+            self._ledger.record(session.checkout_id, payment)
+
+    def poll(self, checkout_id: str, application_id: str) -> list[PaymentEvent]:
+        """What the sandbox knows about one checkout: paid, or nothing yet (see the port)."""
+        if self._ledger is None or not _CHECKOUT_ID_RE.fullmatch(checkout_id):
+            return []
+        paid = self._ledger.lookup(checkout_id)
+        if paid is None or paid.application_id != application_id:
+            return []
+        payment_id = "sbxpay_" + checkout_id.removeprefix("chk_")
+        return [
+            PaymentEvent(
+                event_id=f"poll:{payment_id}:succeeded",
+                type="payment.succeeded",
+                payment_id=payment_id,
+                application_id=application_id,
+                amount_cents=paid.amount_cents,
+                currency=paid.currency,
+            )
+        ]
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """Verify against every active secret, then parse; see the port for the errors."""

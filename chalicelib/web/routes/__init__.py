@@ -14,6 +14,7 @@ from chalicelib.web.routes import (
     payments,
     sandbox,
     staff,
+    stripe_checkout,
     verification,
 )
 
@@ -26,6 +27,7 @@ BLUEPRINTS = (
     verification.bp,
     pages.bp,
     sandbox.bp,
+    stripe_checkout.bp,
     staff.bp,
     fallback.bp,  # last: matched only when no other route is
 )

@@ -67,6 +67,7 @@ def sandbox_pay(session: str) -> Response:
     if isinstance(opened, Response):
         return opened
     c = container()
+    c.sandbox.record_payment(opened)  # the sandbox now knows, even if the webhook gets lost
     headers, body = c.sandbox.build_webhook(opened, "succeeded")
     result = c.webhook_delivery.deliver(headers, body)
     if not result.delivered:
