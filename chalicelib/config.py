@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-__all__ = ["APP_ROOT", "ConfigurationError", "Settings"]
+__all__ = ["APP_ROOT", "DEFAULT_AUTHORITY", "ConfigurationError", "Settings"]
 
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
+DEFAULT_AUTHORITY = "Stadt Musterstadt – Straßenverkehrsbehörde"  # PERMIT_AUTHORITY_NAME
 
 
 class ConfigurationError(Exception):
@@ -50,11 +51,27 @@ class Settings:
     retired_keys: tuple[str, ...] = ()
     unpaid_cancel_after: timedelta = timedelta(hours=48)
     resources_dir: Path = APP_ROOT
-    authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
+    authority_name: str = DEFAULT_AUTHORITY
+    forms_dir: Path | None = None  # another city's forms and zone map (PERMIT_SCHEMAS_DIR)
+    in_lambda: bool = False
 
     @property
     def schemas_dir(self) -> Path:
-        return self.resources_dir / "schemas"
+        return self.forms_dir if self.forms_dir is not None else self.resources_dir / "schemas"
+
+    @property
+    def forms_reload(self) -> bool:
+        """Saved form files are picked up without a restart: the local stage only, never Lambda."""
+        return self.stage == "local" and not self.in_lambda
+
+    @property
+    def check_documents_on_load(self) -> bool:
+        """Forms are checked against their PDF templates when loaded (local runs and tests).
+
+        Elsewhere the packaged forms have passed the same check in ``make package``, and a
+        cold start should not load the PDF code before the first PDF is asked for.
+        """
+        return self.stage in ("local", "test") and not self.in_lambda
 
     @property
     def templates_dir(self) -> Path:
@@ -84,4 +101,7 @@ class Settings:
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
             resources_dir=Path(env.get("PERMIT_RESOURCES_DIR", str(APP_ROOT))),
+            authority_name=env.get("PERMIT_AUTHORITY_NAME", "").strip() or DEFAULT_AUTHORITY,
+            forms_dir=Path(env["PERMIT_SCHEMAS_DIR"]) if env.get("PERMIT_SCHEMAS_DIR") else None,
+            in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
         )

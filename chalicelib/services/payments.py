@@ -16,11 +16,12 @@ from typing import Any
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
-from chalicelib.services.issuance import Issuer
+from chalicelib.services.issuance import IssuanceFailedError, Issuer
 from chalicelib.services.ports import ApplicationStore, Clock, PaymentEvent, PaymentProvider
 from chalicelib.services.store_errors import (
     DuplicateEventError,
     PermitSerialTakenError,
+    PlateTakenError,
     StaleApplicationError,
     StoreUnavailableError,
 )
@@ -38,6 +39,7 @@ FLAG_SECOND_PAYMENT = "second_payment"
 FLAG_REFUND_BEFORE_PAYMENT = "refund_before_payment"
 FLAG_PAYMENT_AFTER_REFUND = "payment_after_refund"
 FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
+FLAG_ISSUANCE_FAILED = "issuance_failed"
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,11 @@ class PaymentService:
         marker: PaymentEventRecord,
         now: datetime,
         payment_id: str,
+        extra: dict[str, str] | None = None,
     ) -> WebhookOutcome:
         flags = app.flags if flag in app.flags else (*app.flags, flag)
         after = app.with_changes(now, flags=flags)
-        detail = {"flag": flag, "payment_id": payment_id}
+        detail = {"flag": flag, "payment_id": payment_id, **(extra or {})}
         audit = AuditEntry(app.id, now, "flagged", app.status, app.status, marker.provider, detail)
         self._store.save(app, after, [audit], event=marker)
         log.warning("application %s flagged for staff: %s", app.id, flag)
@@ -143,11 +146,19 @@ class PaymentService:
         if f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}" in app.flags:
             # Paid back before we heard it was paid: not a payment (and not a cancellation).
             return self._flag(app, FLAG_PAYMENT_AFTER_REFUND, marker, now, event.payment_id)
-        form = self._registry.get(app.form_id)
-        new = self._issuance.build(
-            form, app, actor=marker.provider, payment_id=event.payment_id, now=now
-        )
-        self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        try:
+            form = self._registry.get(app.form_id)
+            if form is None:
+                raise IssuanceFailedError(f"form {app.form_id!r} is no longer published")
+            new = self._issuance.build(
+                form, app, actor=marker.provider, payment_id=event.payment_id, now=now
+            )
+            self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        except (IssuanceFailedError, PlateTakenError) as error:
+            # Paid, but no permit can be issued (data the token cannot hold, the plate has
+            # an active permit meanwhile): staff decide; the provider stops retrying.
+            extra = {"reason": type(error).__name__}
+            return self._flag(app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra)
         return WebhookOutcome("issued")
 
     def _refunded(
