@@ -125,6 +125,14 @@ class FormDefinitionError(Exception):
         self.problem = problem
 
 
+class _FileProblems(Exception):
+    """Every problem the form checks found in one file (check-forms shows them all)."""
+
+    def __init__(self, problems: list[FormDefinitionError]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class _Loaded:
     forms: dict[str, FormDefinition]
@@ -223,7 +231,7 @@ class FormRegistry:
         own = self._dir / relative
         return own if own.exists() else BUNDLED_SCHEMAS / relative
 
-    def _load(self, previous: _Loaded | None) -> _Loaded:
+    def _load(self, previous: _Loaded | None, today: date | None = None) -> _Loaded:
         problems: list[FormDefinitionError] = []
         meta = json.loads(self._resolve(META_SCHEMA_PATH).read_text(encoding="utf-8"))
         cls = _validator_class()
@@ -231,7 +239,7 @@ class FormRegistry:
         zone_map = self._load_zone_map(problems, previous)
         forms: dict[str, FormDefinition] = {}
         types: dict[int, str] = {}
-        today = self._today()
+        today = today or self._today()
         for path in sorted(self._dir.glob("*.json")):
             try:
                 form = self._load_form(path, meta_validator, zone_map, today)
@@ -242,8 +250,8 @@ class FormRegistry:
                         "/x-service/permit/type",
                         f"permit type {form.permit.permit_type} is already {other}'s",
                     )
-            except FormDefinitionError as error:
-                problems.append(error)
+            except (FormDefinitionError, _FileProblems) as error:
+                problems += error.problems if isinstance(error, _FileProblems) else [error]
                 kept = previous.forms.get(path.stem) if previous is not None else None
                 if kept is not None:
                     forms[kept.id] = kept
@@ -304,14 +312,14 @@ class FormRegistry:
         if not problems and self._document_check is not None:
             problems += self._document_check(form, zone_map)
         if problems:
-            raise FormDefinitionError(path, problems[0].pointer, problems[0].problem)
+            raise _FileProblems([FormDefinitionError(path, p.pointer, p.problem) for p in problems])
         return form
 
     def full_check(self, today: date | None = None) -> list[FormDefinitionError]:
         """Everything check-forms reports: load problems, then the examples on ``today``."""
-        loaded = self._load(None)
-        problems = list(loaded.problems)
         day = today or self._today()
+        loaded = self._load(None, day)
+        problems = list(loaded.problems)
         for form in loaded.forms.values():
             for found in check_examples(
                 form,
