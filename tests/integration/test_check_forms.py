@@ -395,7 +395,11 @@ def test_a_broken_form_is_refused_naming_file_and_pointer(
 ) -> None:
     problems = _problems(tmp_path, file, change)
     name = file.removeprefix("cities/koblenz/schemas/")
-    matching = [p for p in problems if p.startswith(f"{file if file.startswith('cities/') else name}: at '{pointer}': ")]
+    matching = [
+        p
+        for p in problems
+        if p.startswith(f"{file if file.startswith('cities/') else name}: at '{pointer}': ")
+    ]
     assert matching, problems
     assert any(message in p for p in matching), matching
 
