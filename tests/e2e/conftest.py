@@ -78,6 +78,7 @@ class LiveService:
     table_name: str
     log_path: Path
     _example: dict[str, Any] = field(default_factory=dict)
+    _examples_given: int = 0
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -114,10 +115,17 @@ class LiveService:
     # -- journey steps --------------------------------------------------------------------
 
     def example(self) -> dict[str, Any]:
+        """The resident form's first example, each time with a plate of its own.
+
+        A plate holds one active permit per permit type, and the session shares one table:
+        the first call keeps the example's "dn ab 123", later ones get "dn ab 124", ...
+        """
         if not self._example:
             schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
             self._example.update(schema["examples"][0])
         copy: dict[str, Any] = json.loads(json.dumps(self._example))  # a fresh copy per call
+        copy["vehicle"]["plates"] = [f"dn ab {123 + self._examples_given}"]
+        self._examples_given += 1
         return copy
 
     def submit_example(self) -> Submitted:
