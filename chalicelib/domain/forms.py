@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.domain.dates import berlin_today, validity_end
+from chalicelib.domain.dates import validity_end
 from chalicelib.domain.fees import FeeResult, FeeSchedule
 from chalicelib.domain.pointers import MISSING, resolve_pointer
 
@@ -22,7 +22,6 @@ __all__ = [
     "AgeRule",
     "DocumentSpec",
     "Duration",
-    "Fee",
     "FormDefinition",
     "PermitSpec",
     "RuleSet",
@@ -66,12 +65,6 @@ def _titles(schema: dict[str, Any], node: dict[str, Any] | None, pointer: str) -
     german = str(node.get("title", pointer))
     english = str((node.get("x-en") or {}).get("title", german))
     return {"de": german, "en": english}
-
-
-@dataclass(frozen=True)
-class Fee:
-    amount_cents: int
-    currency: str
 
 
 @dataclass(frozen=True)
@@ -210,11 +203,6 @@ class FormDefinition:
     def fee_on(self, data: dict[str, Any], day: date) -> FeeResult | None:
         """The fee for a valid document submitted on ``day`` (a Europe/Berlin date)."""
         return self.fees.compute(data, day)
-
-    def fee_for(self, data: dict[str, Any], day: date | None = None) -> Fee | None:
-        """The fee in force on ``day`` (default: today in Berlin); None when none applies."""
-        result = self.fees.compute(data, day or berlin_today(datetime.now().astimezone()))
-        return None if result is None else Fee(result.amount_cents, result.currency)
 
     def duration_of(self, data: dict[str, Any]) -> int | None:
         value = resolve_pointer(data, self.permit.duration.pointer)

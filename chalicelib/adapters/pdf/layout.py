@@ -90,6 +90,26 @@ def wrap_line(line: str, limit: float, width: Width, split_words: bool = True) -
     return out or [""]
 
 
+def _additive(width: Width) -> Width:
+    """``width`` as the sum of its characters' widths, each measured once.
+
+    The embedded font has no kerning, so a line is as wide as its glyphs added up; breaking a
+    value into lines then costs additions instead of a font lookup per candidate line.
+    """
+    known: dict[str, float] = {}
+
+    def measure(text: str) -> float:
+        total = 0.0
+        for char in text:
+            found = known.get(char)
+            if found is None:
+                found = known[char] = width(char)
+            total += found
+        return total
+
+    return measure
+
+
 def _size_for(
     lines: Sequence[str], box_w: float, box_h: float, max_size: float, width: Width, extent: float
 ) -> float:
@@ -120,7 +140,7 @@ def _wrapped(
             best, high = wrapped, middle
         else:
             low = middle
-        if high - low < 0.01:
+        if high - low < 0.002 * high:  # a fifth of a percent of the line: invisible
             break
     if best is None:
         wrapped = [part for line in lines for part in wrap_line(line, high, width, split_words)]
@@ -151,10 +171,13 @@ def fit_lines(
     chosen = list(lines)
     size = _size_for(chosen, box_w, box_h, max_size, width_at_1pt, extent)
     if wrap and (max_size <= 0 or size < max_size):
+        width_at_1pt = _additive(width_at_1pt)  # the search measures many candidate lines
         most = int((box_h / min_size - extent) / LINE_SPACING) + 1  # lines the height allows
         for target in range(len(lines) + 1, most + 1):
-            options = []
+            options: list[tuple[float, list[str]]] = []
             for split_words in (False, True):
+                if options and max_size > 0 and options[0][0] >= max_size:
+                    break  # whole words already reach the largest size
                 wrapped = _wrapped(lines, target, width_at_1pt, split_words)
                 if wrapped is not None and len(wrapped) > len(chosen):
                     fitted = _size_for(wrapped, box_w, box_h, max_size, width_at_1pt, extent)
@@ -162,7 +185,7 @@ def fit_lines(
             if not options:
                 continue
             candidate, wrapped = options[-1]
-            if len(options) == 2 and options[0][0] >= WORD_BREAK_PREFERENCE * candidate:
+            if len(options) == 1 or options[0][0] >= WORD_BREAK_PREFERENCE * candidate:
                 candidate, wrapped = options[0]  # whole words read better
             if candidate > size + 0.01:
                 chosen, size = wrapped, candidate
