@@ -29,6 +29,7 @@ BASE = json.loads((SCHEMAS / f"{RPP}.json").read_text("utf-8"))
 HOLDER = BASE["examples"][0]  # one plate, relation holder, no start date
 COMPANY = BASE["examples"][1]  # two plates, company car with the keeper's confirmation
 NOT_FOUND = {"type": TYPE_BASE + "not-found", "title": "Nicht gefunden / Not found", "status": 404}
+BLANK = "Bitte ausfüllen – nur Leerzeichen reichen nicht."
 
 Snapshot = Callable[[], list[dict[str, Any]]]
 
@@ -533,6 +534,23 @@ def test_the_wrong_city_is_const(client: Any, seeded: list[Any], snapshot: Snaps
         ("/address/street", "x" * 56, "maxLength", "Höchstens 55 Zeichen."),
         ("/vehicle/plates", [], "minItems", "Mindestens 1 Einträge."),
         ("/applicant/email", "no-at-sign", "format", "Kein gültiges Format (email)."),
+        # Issue 9 item 6: only spaces is no name (and would print a blank holder line) ...
+        ("/applicant/family_name", "   ", "not", BLANK),
+        ("/applicant/given_names", " \u00a0 ", "not", BLANK),
+        ("/address/street", "  ", "not", BLANK),
+        # ... and a date of birth must be a plausible one.
+        (
+            "/applicant/date_of_birth",
+            "0001-01-01",
+            "date_of_birth_too_early",
+            "Bitte prüfen Sie das Geburtsdatum (frühestens 21.11.1906).",
+        ),
+        (
+            "/applicant/date_of_birth",
+            "2999-01-01",
+            "date_of_birth_in_future",
+            "Das Geburtsdatum liegt in der Zukunft.",
+        ),
     ],
 )
 def test_other_schema_errors_name_the_field(
