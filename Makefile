@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # The stamp names the interpreter version, so a venv left by another Python is rebuilt.
 STAMP := $(VENV)/.installed-py3.13
 
-.PHONY: run test test-fast lint bench package put-secret system-deps check-forms clean wipe-local-data
+.PHONY: run test test-fast lint bench package put-secret system-deps check-forms templates clean wipe-local-data
 
 $(STAMP): requirements.txt pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -41,6 +41,9 @@ bench: $(STAMP)
 
 check-forms: $(STAMP)
 	$(PY) -m scripts.check_forms
+
+templates: $(STAMP)
+	$(PY) -m scripts.build_templates
 
 package: $(STAMP)
 	$(PY) -m scripts.package

@@ -184,8 +184,8 @@ def _cases(service: LocalService) -> list[_Case]:
 
     with service.wired_app() as (app_module, container):
         journey = Journey(app_module, container)
-        document = example_document(container)
-        _, _, token = journey.issued(document)
+        _, _, token = journey.issued(example_document(container))
+        document = example_document(container)  # another plate: the issued one is taken
         serial = container.keyring.verifier.verify_text(token).serial
     table = service.table_name
     data = json.dumps(document, separators=(",", ":"))

@@ -8,6 +8,8 @@ calling the webhook route, exactly what its Pay button makes the provider send.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
 from typing import Any
 
@@ -22,12 +24,19 @@ class BenchError(RuntimeError):
     """The service answered something the benchmark did not expect."""
 
 
+_PLATES = itertools.count(1000)
+
+
 def example_document(container: Any) -> dict[str, Any]:
-    """The form's first example (zone C, one plate, 12 months): a valid submission."""
+    """The form's first example (zone C, 12 months) with a plate of its own per call.
+
+    A plate holds one active permit per permit type, and the benchmarks share one table.
+    """
     form = container.registry.get(FORM_ID)
     if form is None:
         raise BenchError(f"form {FORM_ID!r} not found")
-    example: dict[str, Any] = form.schema["examples"][0]
+    example: dict[str, Any] = copy.deepcopy(form.schema["examples"][0])
+    example["vehicle"]["plates"] = [f"dn ab {next(_PLATES)}"]
     return example
 
 

@@ -9,7 +9,7 @@ removed, /ID set: what a developer filling a PDF template reaches for first, and
 renderer would cost without its precomputed template bytes.
 
 ``baseline_*``: the whole page drawn from scratch on a ReportLab canvas, the alternative
-without a template: the same static text (the template script's own drawing code),
+without a template: the same static text (the template builder's drawing code),
 the same values at the same places and sizes, the same QR code as one filled path, the same
 fonts (registered once, lean subsets), ``invariant=1``.
 
@@ -34,7 +34,7 @@ from chalicelib.adapters.pdf.layout import PlacedLine, fit_lines, split_value
 from chalicelib.adapters.pdf.qr import encode_qr
 from chalicelib.adapters.pdf.qr_path import outline_loops
 from chalicelib.adapters.pdf.renderer import PdfTemplateRenderer
-from scripts import make_pdf_template as layout_script
+from scripts import build_templates as layout_script
 
 __all__ = ["measure"]
 
@@ -51,11 +51,16 @@ FIELDS = {
     "applicant.name": "Łukasz Żółć",
     "address.line1": "Musterstraße 12",
     "address.line2": "12345 Musterstadt",
+    "vehicle.plates_list": "MAB1234",
+    "permit.zone_line": "B – Wirteltor",
 }
+SPEC = layout_script.load_spec(layout_script.TEMPLATES_DIR / TEMPLATE.replace(".pdf", ".json"))
+BOXES = layout_script.field_boxes(SPEC)
+QR_BOX = next(box for box in BOXES if box.name == "qr")
 
 
 def _placed_values(fields: Mapping[str, str]) -> list[PlacedLine]:
-    """The renderer's placement, computed from the template script's field boxes."""
+    """The renderer's placement, computed from the template description's field boxes."""
     from reportlab.pdfbase import pdfmetrics
 
     from chalicelib.adapters.pdf.fonts import font_metrics
@@ -63,7 +68,7 @@ def _placed_values(fields: Mapping[str, str]) -> list[PlacedLine]:
     font = pdfmetrics.getFont(layout_script.BOLD)
     metrics = font_metrics(font.face)
     placed: list[PlacedLine] = []
-    for box in layout_script.FIELDS:
+    for box in BOXES:
         if box.name in fields:
             placed.extend(
                 fit_lines(
@@ -73,6 +78,7 @@ def _placed_values(fields: Mapping[str, str]) -> list[PlacedLine]:
                     box.align,
                     lambda text: float(font.stringWidth(text, 1.0)),
                     metrics,
+                    wrap=box.wrap,
                 )
             )
     return placed
@@ -83,7 +89,7 @@ def _draw_qr(canvas: Any, content: str) -> None:
     from chalicelib.adapters.pdf.qr import QUIET_ZONE
 
     qr = encode_qr(content)
-    x0, _, x1, y1 = layout_script.QR_BOX.rect()
+    x0, _, x1, y1 = QR_BOX.rect()
     module = (x1 - x0) / (qr.size + 2 * QUIET_ZONE)
     canvas.saveState()
     canvas.setFillGray(0)
@@ -116,7 +122,7 @@ def _reportlab_from_scratch(fields: Mapping[str, str], qr_content: str) -> bytes
         pageCompression=1,
         initialFontName=layout_script.REGULAR,
     )
-    layout_script.draw_static(canvas)
+    layout_script.draw_static(canvas, SPEC)
     _draw_values(canvas, fields)
     _draw_qr(canvas, qr_content)
     canvas.showPage()

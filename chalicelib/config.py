@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APP_ROOT",
+    "DEFAULT_AUTHORITY",
     "SECRETS",
     "TEST_STAGES",
     "ConfigurationError",
@@ -46,6 +47,7 @@ __all__ = [
 # are bundled beside app.py by `make package`).
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
+DEFAULT_AUTHORITY = "Stadt Musterstadt – Straßenverkehrsbehörde"  # PERMIT_AUTHORITY_NAME
 
 #: The only stages with test money (the sandbox payment provider) and a signing key on disk.
 #: An allow-list, not "anything but prod": a stage named ``staging``, ``production`` or
@@ -122,7 +124,9 @@ class Settings:
     retired_keys: tuple[str, ...] = ()
     unpaid_cancel_after: timedelta = timedelta(hours=48)
     resources_dir: Path = APP_ROOT
-    authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
+    authority_name: str = DEFAULT_AUTHORITY
+    forms_dir: Path | None = None  # another city's forms and zone map (PERMIT_SCHEMAS_DIR)
+    in_lambda: bool = False
     #: ``sandbox`` (the default; stages local/test only) or ``stripe``.
     payment_provider: str = "sandbox"
     stripe_secret_key: str = field(default="", repr=False)
@@ -138,7 +142,21 @@ class Settings:
 
     @property
     def schemas_dir(self) -> Path:
-        return self.resources_dir / "schemas"
+        return self.forms_dir if self.forms_dir is not None else self.resources_dir / "schemas"
+
+    @property
+    def forms_reload(self) -> bool:
+        """Saved form files are picked up without a restart: the local stage only, never Lambda."""
+        return self.stage == "local" and not self.in_lambda
+
+    @property
+    def check_documents_on_load(self) -> bool:
+        """Forms are checked against their PDF templates when loaded (local runs and tests).
+
+        Elsewhere the packaged forms have passed the same check in ``make package``, and a
+        cold start should not load the PDF code before the first PDF is asked for.
+        """
+        return self.stage in ("local", "test") and not self.in_lambda
 
     @property
     def templates_dir(self) -> Path:
@@ -178,6 +196,9 @@ class Settings:
             stripe_publishable_key=env.get("PERMIT_STRIPE_PUBLISHABLE_KEY", "").strip(),
             stripe_webhook_secrets=_csv(secrets.get("stripe-webhook-secrets", "")),
             stripe_api_base=env.get("PERMIT_STRIPE_API_BASE", "").strip(),
+            authority_name=env.get("PERMIT_AUTHORITY_NAME", "").strip() or DEFAULT_AUTHORITY,
+            forms_dir=Path(env["PERMIT_SCHEMAS_DIR"]) if env.get("PERMIT_SCHEMAS_DIR") else None,
+            in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
         )
 
 

@@ -113,7 +113,15 @@ class Container:
             return self._overrides["registry"]
         from chalicelib.services.form_registry import FormRegistry
 
-        return FormRegistry(self.settings.schemas_dir)
+        settings = self.settings
+        check = None
+        if settings.check_documents_on_load:
+            from chalicelib.services.document_check import document_check
+
+            check = document_check(settings.templates_dir, settings.authority_name)
+        return FormRegistry(
+            settings.schemas_dir, reload=settings.forms_reload, document_check=check
+        )
 
     @functools.cached_property
     def submissions(self) -> SubmissionService:

@@ -1,20 +1,34 @@
 """A service form as the domain sees it: the schema plus the service's own keywords.
 
 The JSON Schema says what a valid document looks like; ``x-service`` says what the service
-does with it (fee, permit fields, document mapping). Both live in one staff-edited file so a
-new service is one file, checked by the meta-schema before it can be published.
+does with it (fee tables, permit fields, rules, document mapping). Both live in one
+staff-edited file so a new service is one file, checked by the meta-schema and the form
+checks before it can be published.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.domain.dates import validity_end
+from chalicelib.domain.fees import FeeResult, FeeSchedule
 from chalicelib.domain.pointers import MISSING, resolve_pointer
 
-__all__ = ["DocumentSpec", "Fee", "FormDefinition", "PermitSpec", "schema_hash"]
+__all__ = [
+    "AgeRule",
+    "DocumentSpec",
+    "Duration",
+    "FormDefinition",
+    "PermitSpec",
+    "RuleSet",
+    "ZoneSpec",
+    "schema_hash",
+    "schema_node",
+]
 
 
 def schema_hash(schema: dict[str, Any]) -> str:
@@ -23,20 +37,106 @@ def schema_hash(schema: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def schema_node(schema: Any, pointer: str) -> dict[str, Any] | None:
+    """The subschema that declares the data at ``pointer`` (through ``properties``/``items``).
+
+    ``/vehicle/plates/0`` and ``/vehicle/plates`` + ``items`` both work: a numeric token
+    steps into ``items``. None when the pointer names nothing the schema declares.
+    """
+    node = schema
+    if pointer == "":
+        return node if isinstance(node, dict) else None
+    for token in pointer[1:].split("/"):
+        if not isinstance(node, dict):
+            return None
+        properties = node.get("properties")
+        if isinstance(properties, dict) and token in properties:
+            node = properties[token]
+        elif token.isdigit() and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            return None
+    return node if isinstance(node, dict) else None
+
+
+def _titles(schema: dict[str, Any], node: dict[str, Any] | None, pointer: str) -> dict[str, str]:
+    if node is None:
+        return {"de": pointer, "en": pointer}
+    german = str(node.get("title", pointer))
+    english = str((node.get("x-en") or {}).get("title", german))
+    return {"de": german, "en": english}
+
+
 @dataclass(frozen=True)
-class Fee:
-    amount_cents: int
-    currency: str
+class Duration:
+    """How long a permit lasts: a count of ``days`` or ``months`` read from one field."""
+
+    pointer: str
+    unit: str  # days | months
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """Where the permit's zone (or zone group) comes from.
+
+    ``entered``: a field the applicant fills in (a zone or a group of the zone map).
+    ``street``/``house_number``: an address the zone map turns into a zone. With both, the
+    entered zone must be the address's zone.
+    """
+
+    entered: str | None
+    street: str | None
+    house_number: str | None
+
+    @property
+    def from_address(self) -> bool:
+        return self.street is not None and self.house_number is not None
 
 
 @dataclass(frozen=True)
 class PermitSpec:
     permit_type: int
-    zone: str
+    zone: ZoneSpec
     plates: str
     start_date: str
-    duration_months: str
-    start_max_months_ahead: int
+    duration: Duration
+
+
+@dataclass(frozen=True)
+class AgeRule:
+    """A date (of birth) that must lie between ``max_years`` and ``min_years`` ago."""
+
+    pointer: str
+    min_years: int
+    max_years: int
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    start_max_ahead: tuple[int, str]  # (count, "days" | "months")
+    several_plates_pointer: str | None = None
+    several_plates_values: tuple[str, ...] = ()
+    allowed_zones: tuple[str, ...] | None = None  # None: every zone of the map
+    one_active_permit_per_plate: bool = False
+    ages: tuple[AgeRule, ...] = ()
+
+    @classmethod
+    def from_json(cls, rules: dict[str, Any]) -> RuleSet:
+        ahead = rules["start_date"]["max_ahead"]
+        unit = "days" if "days" in ahead else "months"
+        several = rules.get("several_plates_only_for") or {}
+        allowed = rules.get("allowed_zones")
+        return cls(
+            start_max_ahead=(int(ahead[unit]), unit),
+            several_plates_pointer=several.get("pointer"),
+            several_plates_values=tuple(several.get("values", ())),
+            allowed_zones=tuple(allowed) if allowed is not None else None,
+            one_active_permit_per_plate=bool(rules.get("one_active_permit_per_plate", False)),
+            ages=tuple(
+                AgeRule(str(a["pointer"]), int(a["min_years"]), int(a["max_years"]))
+                for a in rules.get("ages", ())
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -55,14 +155,23 @@ class FormDefinition:
     schema_hash: str
     permit: PermitSpec
     document: DocumentSpec
-    rules: tuple[str, ...]
-    _fee: dict[str, Any]
+    rules: RuleSet
+    fees: FeeSchedule = field(compare=False)
 
     @classmethod
     def from_schema(cls, schema: dict[str, Any]) -> FormDefinition:
         """Build from a schema that already passed the meta-schema (so keys are present)."""
         service = schema["x-service"]
         permit = service["permit"]
+        zone = permit["zone"]
+        address = zone.get("from_address") or {}
+        fee_pointers = {
+            str(entry[role])
+            for entry in service["fee"]["tables"]
+            for role in ("by", "length", "width")
+            if role in entry
+        }
+        labels = {p: _titles(schema, schema_node(schema, p), p) for p in fee_pointers}
         return cls(
             id=service["id"],
             version=service["version"],
@@ -72,42 +181,55 @@ class FormDefinition:
             schema_hash=schema_hash(schema),
             permit=PermitSpec(
                 permit_type=permit["type"],
-                zone=permit["zone"],
+                zone=ZoneSpec(
+                    zone.get("entered"), address.get("street"), address.get("house_number")
+                ),
                 plates=permit["plates"],
                 start_date=permit["start_date"],
-                duration_months=permit["duration_months"],
-                start_max_months_ahead=permit["start_max_months_ahead"],
+                duration=Duration(permit["duration"]["pointer"], permit["duration"]["unit"]),
             ),
             document=DocumentSpec(
                 template=service["document"]["template"],
                 fields=dict(service["document"]["fields"]),
             ),
-            rules=tuple(service.get("rules", ())),
-            _fee=service["fee"],
+            rules=RuleSet.from_json(service["rules"]),
+            fees=FeeSchedule.from_json(service["fee"], labels),
         )
 
     @property
     def currency(self) -> str:
-        return str(self._fee["currency"])
+        return self.fees.currency
 
-    @property
-    def fee_options(self) -> dict[str, int]:
-        """Fee by option value (as text), or {"": amount} for a flat fee; for listings."""
-        if "amount_cents" in self._fee:
-            return {"": int(self._fee["amount_cents"])}
-        return {key: int(value) for key, value in self._fee["amounts_cents"].items()}
+    def fee_on(self, data: dict[str, Any], day: date) -> FeeResult | None:
+        """The fee for a valid document submitted on ``day`` (a Europe/Berlin date)."""
+        return self.fees.compute(data, day)
 
-    @property
-    def fee_pointer(self) -> str | None:
-        by = self._fee.get("by")
-        return str(by) if by is not None else None
-
-    def fee_for(self, data: dict[str, Any]) -> Fee | None:
-        """The fee for a valid document; None when the option has no price (a form bug)."""
-        if "amount_cents" in self._fee:
-            return Fee(int(self._fee["amount_cents"]), self.currency)
-        choice = resolve_pointer(data, self._fee["by"])
-        if choice is MISSING:
+    def duration_of(self, data: dict[str, Any]) -> int | None:
+        value = resolve_pointer(data, self.permit.duration.pointer)
+        if isinstance(value, bool) or not isinstance(value, int) or value is MISSING:
             return None
-        amount = self._fee["amounts_cents"].get(str(choice))
-        return None if amount is None else Fee(int(amount), self.currency)
+        return value
+
+    def plates_in(self, data: dict[str, Any]) -> tuple[str, ...]:
+        """The plates of a (normalised) document: a list field, or one plate in a text field."""
+        value = resolve_pointer(data, self.permit.plates)
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list):
+            return tuple(str(plate) for plate in value)
+        return ()
+
+    def validity_in(self, data: dict[str, Any]) -> tuple[date, date]:
+        """First and last valid day (inclusive, Europe/Berlin dates) of a complete document.
+
+        Days: a permit for 3 days from 5 Dec is valid 5-7 Dec. Months: see ``validity_end``.
+        Raises ValueError for a document without a valid start date or duration.
+        """
+        raw = resolve_pointer(data, self.permit.start_date)
+        count = self.duration_of(data)
+        if not isinstance(raw, str) or count is None or count < 1:
+            raise ValueError("the document has no valid start date or duration")
+        start = date.fromisoformat(raw)
+        if self.permit.duration.unit == "days":
+            return start, start + timedelta(days=count - 1)
+        return start, validity_end(start, count)

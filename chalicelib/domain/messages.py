@@ -39,6 +39,48 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         " (spätestens {latest}).",
         "The start date can be at most {months} months ahead (latest {latest}).",
     ),
+    "start_date_too_far_days": (
+        "Das Startdatum darf höchstens {days} Tage in der Zukunft liegen (spätestens {latest}).",
+        "The start date can be at most {days} days ahead (latest {latest}).",
+    ),
+    "date_of_birth_in_future": (
+        "Das Geburtsdatum liegt in der Zukunft.",
+        "The date of birth is in the future.",
+    ),
+    "too_young": (
+        "Den Ausweis können Sie ab {years} Jahren beantragen.",
+        "You can apply from the age of {years}.",
+    ),
+    "date_of_birth_too_early": (
+        "Bitte prüfen Sie das Geburtsdatum (frühestens {earliest}).",
+        "Please check the date of birth (earliest {earliest}).",
+    ),
+    "zone_unknown_street": (
+        "Die Straße „{street}“ liegt in keiner Bewohnerparkzone von {city}. Bitte prüfen Sie"
+        " die Schreibweise.",
+        "“{street}” is not in any resident parking zone of {city}. Please check the spelling.",
+    ),
+    "zone_number_outside": (
+        "Die Hausnummer {number} der {street} liegt in keiner Bewohnerparkzone.",
+        "House number {number} of {street} is not in any resident parking zone.",
+    ),
+    "zone_mismatch": (
+        "Ihre Anschrift liegt in Zone {zone} ({name}), nicht in Zone {entered}.",
+        "Your address is in zone {zone} ({name}), not in zone {entered}.",
+    ),
+    "zone_not_offered": (
+        "Für Zone {zone} ({name}) wird dieser Ausweis nicht ausgestellt.",
+        "This permit is not issued for zone {zone} ({name}).",
+    ),
+    "zone_unknown": (
+        "Zone {zone} gibt es nicht.",
+        "There is no zone {zone}.",
+    ),
+    "plate_has_active_permit": (
+        "Für dieses Kennzeichen gibt es schon einen gültigen {permit} (bis {until}). Ein"
+        " zweiter wird nicht ausgestellt.",
+        "This plate already has a valid {permit_en} (until {until}). A second one is not issued.",
+    ),
     "plates_require_company_car": (
         "Mehrere Kennzeichen sind nur für wechselnde Firmenwagen möglich.",
         "Several plates are only allowed for changing company cars.",

@@ -21,6 +21,7 @@ __all__ = [
     "PaymentEventRecord",
     "PermitRecord",
     "PermitSummary",
+    "PlateClaim",
 ]
 
 
@@ -51,6 +52,8 @@ class PermitSummary:
     valid_to: date
     token: str
     issued_at: datetime
+    permit_type: int = 0  # 0: issued before the type was kept here
+    claimed_plates: tuple[str, ...] = ()  # plates held exclusively (one active permit each)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class Application:
     payment_id: str | None = None
     permit: PermitSummary | None = None
     flags: tuple[str, ...] = ()
+    fee_breakdown: dict[str, Any] | None = None  # how the fee was computed (JSON-ready)
+    zone: str | None = None  # the zone or zone group decided at submission
 
     def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
         """The next version of this application; refuses transitions the lifecycle forbids."""
@@ -97,6 +102,25 @@ class PermitRecord:
     key_id: int
     status: Status
     issued_at: datetime
+    claimed_plates: tuple[str, ...] = ()  # plates held exclusively: see PlateClaim
+
+
+@dataclass(frozen=True)
+class PlateClaim:
+    """The one active permit of a permit type for a plate (a uniqueness item).
+
+    Written in the issuance transaction; a new claim for the same plate and type succeeds
+    only when the held permit's validity ends before the new one starts (or the item is
+    gone). Revocation and supersession delete it in their own transaction; expiry needs
+    nothing (the validity has ended) and DynamoDB's TTL removes the item later.
+    """
+
+    permit_type: int
+    plate: str
+    application_id: str
+    serial: int
+    valid_from: date
+    valid_to: date
 
 
 @dataclass(frozen=True)

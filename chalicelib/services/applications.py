@@ -45,6 +45,13 @@ class ApplicationAccess:
         return app
 
 
+def _fee(app: Application) -> dict[str, Any]:
+    fee: dict[str, Any] = {"amount_cents": app.fee_cents, "currency": app.currency}
+    if app.fee_breakdown is not None:
+        fee["breakdown"] = app.fee_breakdown
+    return fee
+
+
 def status_body(
     app: Application, public_base_url: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -56,7 +63,7 @@ def status_body(
         "id": app.id,
         "form_id": app.form_id,
         "status": app.status.value,
-        "fee": {"amount_cents": app.fee_cents, "currency": app.currency},
+        "fee": _fee(app),
         "created_at": app.created_at.isoformat(),
         "updated_at": app.updated_at.isoformat(),
     }

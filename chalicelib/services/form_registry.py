@@ -1,34 +1,54 @@
-"""The published forms: every ``schemas/*.json``, checked by the meta-schema before use.
+"""The published forms: every ``schemas/*.json`` and the city's zone map, checked before use.
 
 A broken form must fail loudly and early, naming the file and the JSON pointer of the
 problem: ``make run``, ``make package`` and the test suite all load every form through
-``load_all``. Validators are compiled once per form version and kept for the process.
+``load_all``, which runs the meta-schema and the form checks (:mod:`form_checks`).
+Validators are compiled once per form version and kept for the process.
+
+In the local stage the registry *reloads*: each request looks at the files' sizes and
+modification times (a handful of ``stat`` calls), and a saved file is loaded on the next
+request. A file that is broken after a save is reported (``problems``, logged) and its last
+good version stays published, so a typo never takes the service down. Lambda never
+reloads: its forms are the ones packaged, which check-forms passed.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.pointers import join_pointer
+from chalicelib.domain.zones import ZoneMap
+from chalicelib.services.form_checks import FormProblem, check_examples, check_form
 
-__all__ = ["FORM_ID_PATTERN", "FormDefinitionError", "FormRegistry"]
+__all__ = [
+    "FORM_ID_PATTERN",
+    "ZONE_MAP_PATH",
+    "FormDefinitionError",
+    "FormRegistry",
+]
+
+log = logging.getLogger("permit_service.forms")
 
 FORM_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 META_SCHEMA_PATH = Path("_meta") / "service-form.schema.json"
-# The x-service keywords that point into the form's data; each must name a declared property.
-_SERVICE_POINTERS = (
-    ("permit", "zone"),
-    ("permit", "plates"),
-    ("permit", "start_date"),
-    ("permit", "duration_months"),
-    ("fee", "by"),
-)
+ZONE_META_SCHEMA_PATH = Path("_meta") / "zone-map.schema.json"
+ZONE_MAP_PATH = Path("_city") / "zones.json"
+BUNDLED_SCHEMAS = Path(__file__).resolve().parent.parent.parent / "schemas"
+
+DocumentCheck = Callable[[FormDefinition, ZoneMap | None], list[FormProblem]]
+"""Checks a form's document mapping against its template (see form_checks.check_document)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -127,17 +147,6 @@ def _error_pointer(error: Any, prefix: str = "") -> str:
     return prefix + join_pointer(parts)
 
 
-def _declares(schema: Any, pointer: str) -> bool:
-    """Whether ``pointer`` (``/a/b``) names a property declared through ``properties``."""
-    node = schema
-    for token in pointer[1:].split("/"):
-        properties = node.get("properties") if isinstance(node, dict) else None
-        if not isinstance(properties, dict) or token not in properties:
-            return False
-        node = properties[token]
-    return True
-
-
 class FormDefinitionError(Exception):
     """A staff-written form file that cannot be published."""
 
@@ -148,21 +157,61 @@ class FormDefinitionError(Exception):
         self.problem = problem
 
 
+class _FileProblems(Exception):
+    """Every problem the form checks found in one file (check-forms shows them all)."""
+
+    def __init__(self, problems: list[FormDefinitionError]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    forms: dict[str, FormDefinition]
+    zone_map: ZoneMap | None
+    problems: tuple[FormDefinitionError, ...]
+
+
+def _today() -> date:
+    return berlin_today(datetime.now(UTC))
+
+
 class FormRegistry:
-    def __init__(self, schemas_dir: Path) -> None:
-        self._dir = schemas_dir
-        self._forms: dict[str, FormDefinition] | None = None
+    def __init__(
+        self,
+        schemas_dir: Path,
+        *,
+        reload: bool = False,
+        document_check: DocumentCheck | None = None,
+        today: Callable[[], date] = _today,
+    ) -> None:
+        self._dir = Path(schemas_dir)
+        self._reload = reload
+        self._document_check = document_check
+        self._today = today
+        self._loaded: _Loaded | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._validators: dict[tuple[str, int, str], Any] = {}
+        self._lock = threading.Lock()
+
+    # -- what the service reads ----------------------------------------------------------
 
     def load_all(self) -> dict[str, FormDefinition]:
-        if self._forms is None:
-            self._forms = self._load()
-        return self._forms
+        return self._current().forms
 
     def get(self, form_id: str) -> FormDefinition | None:
         if not FORM_ID_PATTERN.match(form_id):
             return None
         return self.load_all().get(form_id)
+
+    @property
+    def zone_map(self) -> ZoneMap | None:
+        return self._current().zone_map
+
+    @property
+    def problems(self) -> tuple[FormDefinitionError, ...]:
+        """Files that failed their last (re)load; their last good version stays published."""
+        return self._current().problems
 
     def validator(self, form: FormDefinition) -> Any:
         """The compiled Draft 2020-12 validator (with format checks) for this form version."""
@@ -173,23 +222,102 @@ class FormRegistry:
             self._validators[key] = validator
         return validator
 
-    def _load(self) -> dict[str, FormDefinition]:
+    # -- loading -------------------------------------------------------------------------
+
+    def _current(self) -> _Loaded:
+        loaded = self._loaded
+        if loaded is not None and not self._reload:
+            return loaded
+        fingerprint = self._fingerprint_now() if self._reload else ()
+        if loaded is not None and fingerprint == self._fingerprint:
+            return loaded
+        with self._lock:
+            if self._loaded is not None and fingerprint == self._fingerprint:
+                return self._loaded
+            previous = self._loaded
+            fresh = self._load(previous)
+            if self._reload:
+                for problem in fresh.problems:
+                    log.warning("form not (re)loaded, previous version kept: %s", problem)
+            elif fresh.problems:
+                raise fresh.problems[0]
+            self._loaded, self._fingerprint = fresh, fingerprint
+            return fresh
+
+    def _fingerprint_now(self) -> tuple[tuple[str, int, int], ...]:
+        entries = []
+        for path in [*self._dir.glob("*.json"), *self._shared_files()]:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(sorted(entries))
+
+    def _shared_files(self) -> list[Path]:
+        return [self._resolve(p) for p in (META_SCHEMA_PATH, ZONE_META_SCHEMA_PATH, ZONE_MAP_PATH)]
+
+    def _resolve(self, relative: Path) -> Path:
+        """A file of this schemas folder, or the bundled one (meta-schemas) when it has none."""
+        own = self._dir / relative
+        return own if own.exists() else BUNDLED_SCHEMAS / relative
+
+    def _load(self, previous: _Loaded | None, today: date | None = None) -> _Loaded:
+        problems: list[FormDefinitionError] = []
+        meta = json.loads(self._resolve(META_SCHEMA_PATH).read_text(encoding="utf-8"))
+        cls = _validator_class()
+        meta_validator = cls(meta, format_checker=cls.FORMAT_CHECKER)
+        zone_map = self._load_zone_map(problems, previous)
+        forms: dict[str, FormDefinition] = {}
+        types: dict[int, str] = {}
+        today = today or self._today()
+        for path in sorted(self._dir.glob("*.json")):
+            try:
+                form = self._load_form(path, meta_validator, zone_map, today)
+                other = types.get(form.permit.permit_type)
+                if other is not None:
+                    raise FormDefinitionError(
+                        path,
+                        "/x-service/permit/type",
+                        f"permit type {form.permit.permit_type} is already {other}'s",
+                    )
+            except (FormDefinitionError, _FileProblems) as error:
+                problems += error.problems if isinstance(error, _FileProblems) else [error]
+                kept = previous.forms.get(path.stem) if previous is not None else None
+                if kept is not None:
+                    forms[kept.id] = kept
+                    types.setdefault(kept.permit.permit_type, kept.id)
+                continue
+            types[form.permit.permit_type] = form.id
+            forms[form.id] = form
+        return _Loaded(forms, zone_map, tuple(problems))
+
+    def _load_zone_map(
+        self, problems: list[FormDefinitionError], previous: _Loaded | None
+    ) -> ZoneMap | None:
+        path = self._resolve(ZONE_MAP_PATH)
+        if not path.exists():
+            return None
+        try:
+            return _read_zone_map(path, self._resolve(ZONE_META_SCHEMA_PATH))
+        except FormDefinitionError as error:
+            problems.append(error)
+            return previous.zone_map if previous is not None else None
+
+    def _load_form(
+        self, path: Path, meta_validator: Any, zone_map: ZoneMap | None, today: date
+    ) -> FormDefinition:
         from jsonschema import Draft202012Validator
         from jsonschema.exceptions import SchemaError
 
-        meta = json.loads((self._dir / META_SCHEMA_PATH).read_text(encoding="utf-8"))
-        meta_validator = _validator_class()(meta)
-        forms: dict[str, FormDefinition] = {}
-        for path in sorted(self._dir.glob("*.json")):
-            try:
-                schema = json.loads(path.read_bytes().decode("utf-8"))
-            except UnicodeDecodeError as error:
-                raise FormDefinitionError(path, "", f"not UTF-8 JSON: {error}") from error
-            except json.JSONDecodeError as error:
-                raise FormDefinitionError(path, "", f"not JSON: {error}") from error
-            problems = sorted(meta_validator.iter_errors(schema), key=lambda e: list(e.path))
-            if problems:
-                first = problems[0]
+        schema = _read_json(path)
+        # Checking against the meta-schemas is the slow part (a few hundred ms per form);
+        # its answer depends only on the two files, so it is remembered per content.
+        passed_key = (_digest(schema), _digest(meta_validator.schema))
+        if passed_key not in _META_PASSED:
+            found = sorted(meta_validator.iter_errors(schema), key=lambda e: list(e.path))
+            if found:
+                first = found[0]
                 raise FormDefinitionError(path, _error_pointer(first), first.message)
             try:
                 Draft202012Validator.check_schema(
@@ -197,35 +325,94 @@ class FormRegistry:
                 )
             except SchemaError as error:  # the schema part itself is invalid
                 raise FormDefinitionError(path, _error_pointer(error), error.message) from error
-            form = FormDefinition.from_schema(schema)
-            if path.stem != form.id:
-                raise FormDefinitionError(
-                    path, "/x-service/id", f"id must match file name {path.stem!r}"
-                )
-            self._check_pointers(path, schema)
-            self._check_examples(path, form)
-            forms[form.id] = form
-        return forms
+            _META_PASSED.add(passed_key)
+        form = FormDefinition.from_schema(schema)
+        if path.stem != form.id:
+            raise FormDefinitionError(
+                path, "/x-service/id", f"id must match file name {path.stem!r}"
+            )
+        problems = check_form(form, zone_map, today)
+        problems += check_examples(
+            form,
+            self.validator(form),
+            zone_map,
+            today,
+            dated_rules=False,
+            error_pointer=_error_pointer,
+        )
+        if not problems and self._document_check is not None:
+            problems += self._document_check(form, zone_map)
+        if problems:
+            raise _FileProblems([FormDefinitionError(path, p.pointer, p.problem) for p in problems])
+        return form
 
-    @staticmethod
-    def _check_pointers(path: Path, schema: dict[str, Any]) -> None:
-        """A typo in a service pointer would silently skip plate checks, start dates or fees."""
-        service = schema["x-service"]
-        for section, name in _SERVICE_POINTERS:
-            pointer = service[section].get(name)
-            if pointer is not None and not _declares(schema, pointer):
-                raise FormDefinitionError(
-                    path,
-                    f"/x-service/{section}/{name}",
-                    f"{pointer!r} names no property of the form",
+    def full_check(self, today: date | None = None) -> list[FormDefinitionError]:
+        """Everything check-forms reports: load problems, then the examples on ``today``."""
+        day = today or self._today()
+        loaded = self._load(None, day)
+        problems = list(loaded.problems)
+        for form in loaded.forms.values():
+            for found in check_examples(
+                form,
+                self.validator(form),
+                loaded.zone_map,
+                day,
+                dated_rules=True,
+                error_pointer=_error_pointer,
+            ):
+                problems.append(
+                    FormDefinitionError(self._dir / f"{form.id}.json", found.pointer, found.problem)
                 )
+        return problems
 
-    def _check_examples(self, path: Path, form: FormDefinition) -> None:
-        validator = self.validator(form)
-        for index, example in enumerate(form.schema["examples"]):
-            error = next(iter(validator.iter_errors(example)), None)
-            if error is not None:
-                pointer = _error_pointer(error, f"/examples/{index}")
-                raise FormDefinitionError(path, pointer, error.message)
-            if form.fee_for(example) is None:
-                raise FormDefinitionError(path, "/x-service/fee", f"no fee for example {index}")
+
+_META_PASSED: set[tuple[str, str]] = set()
+
+
+def _digest(document: Any) -> str:
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise FormDefinitionError(path, "", f"not UTF-8 JSON: {error}") from error
+    except json.JSONDecodeError as error:
+        raise FormDefinitionError(path, "", f"not JSON: {error}") from error
+    except OSError as error:
+        raise FormDefinitionError(path, "", f"cannot read: {error}") from error
+
+
+def _read_zone_map(path: Path, meta_path: Path) -> ZoneMap:
+    """The zone map, checked: its meta-schema, known zones, groups and no overlapping rows."""
+    data = _read_json(path)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    found = sorted(_validator_class()(meta).iter_errors(data), key=lambda e: list(e.path))
+    if found:
+        raise FormDefinitionError(path, _error_pointer(found[0]), found[0].message)
+    zones = data["zones"]
+    for code, group in data.get("groups", {}).items():
+        if code in zones:
+            raise FormDefinitionError(path, f"/groups/{code}", f"{code!r} is a zone and a group")
+        for index, member in enumerate(group["zones"]):
+            if member not in zones:
+                raise FormDefinitionError(
+                    path, f"/groups/{code}/zones/{index}", f"zone {member!r} is not defined"
+                )
+    for index, row in enumerate(data["streets"]):
+        if row["zone"] not in zones:
+            raise FormDefinitionError(
+                path, f"/streets/{index}/zone", f"zone {row['zone']!r} is not defined"
+            )
+        if "to" in row and row["to"] < row.get("from", 1):
+            raise FormDefinitionError(path, f"/streets/{index}/to", "'to' lies before 'from'")
+    zone_map = ZoneMap.from_json(data)
+    for first, second in zone_map.overlapping_rows():
+        raise FormDefinitionError(
+            path,
+            f"/streets/{second.index}",
+            f"overlaps /streets/{first.index}: {second.street} has house numbers in two zones",
+        )
+    return zone_map

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.dates import berlin_today, validity_end
+from chalicelib.domain.dates import berlin_today
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.permit_number import format_permit_number
@@ -20,7 +21,15 @@ from chalicelib.domain.pointers import resolve_pointer
 from chalicelib.domain.records import Application, AuditEntry, PermitRecord, PermitSummary
 from chalicelib.services.ports import Clock, Signer
 
-__all__ = ["IssuanceService", "Issuer", "NewPermit"]
+__all__ = ["IssuanceFailedError", "IssuanceService", "Issuer", "NewPermit"]
+
+
+class IssuanceFailedError(DomainError):
+    """A paid application that cannot become a permit (its data does not fit the token).
+
+    The form checks exist so that this never happens; when it does anyway, the payment
+    handler flags the application for staff instead of failing the webhook over and over.
+    """
 
 
 @dataclass(frozen=True)
@@ -68,19 +77,23 @@ class IssuanceService:
 
         now = now or self._clock.now()
         spec = form.permit
-        start = date.fromisoformat(resolve_pointer(app.data, spec.start_date))
-        months = int(resolve_pointer(app.data, spec.duration_months))
-        plates = tuple(resolve_pointer(app.data, spec.plates))
-        zone = str(resolve_pointer(app.data, spec.zone))
-        serial = self._draw_serial()
-        claims = PermitClaims(
-            serial=serial,
-            zone=zone,
-            permit_type=spec.permit_type,
-            valid_from=start,
-            valid_to=validity_end(start, months),
-            plates=plates,
-        )
+        try:
+            start, end = form.validity_in(app.data)
+            plates = form.plates_in(app.data)
+            zone = app.zone or str(resolve_pointer(app.data, spec.zone.entered or "/zone"))
+            serial = self._draw_serial()
+            claims = PermitClaims(
+                serial=serial,
+                zone=zone,
+                permit_type=spec.permit_type,
+                valid_from=start,
+                valid_to=end,
+                plates=plates,
+            )
+        except (ValueError, TypeError) as error:
+            # A document the token cannot carry: a form the checks should have refused.
+            raise IssuanceFailedError(f"{form.id}: {error}") from error
+        claimed = plates if form.rules.one_active_permit_per_plate else ()
         token = token_to_text(sign_token(claims, self._signer))
         number = format_permit_number(berlin_today(now).year, serial)
         summary = PermitSummary(
@@ -92,6 +105,8 @@ class IssuanceService:
             valid_to=claims.valid_to,
             token=token,
             issued_at=now,
+            permit_type=spec.permit_type,
+            claimed_plates=claimed,
         )
         issued = app.advance(Status.ISSUED, now, permit=summary, payment_id=payment_id)
         permit = PermitRecord(
@@ -108,6 +123,7 @@ class IssuanceService:
             key_id=self._signer.key_id,
             status=Status.ISSUED,
             issued_at=now,
+            claimed_plates=claimed,
         )
         audit = AuditEntry(
             app.id, now, "issued", app.status, Status.ISSUED, actor, {"permit_number": number}

@@ -17,7 +17,7 @@ from chalicelib import logs
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
-from chalicelib.services.issuance import Issuer
+from chalicelib.services.issuance import IssuanceFailedError, Issuer
 from chalicelib.services.ports import (
     PAYMENT_EVENT_TYPES,
     ApplicationStore,
@@ -29,6 +29,7 @@ from chalicelib.services.ports import (
 from chalicelib.services.store_errors import (
     DuplicateEventError,
     PermitSerialTakenError,
+    PlateTakenError,
     StaleApplicationError,
     StoreUnavailableError,
 )
@@ -47,6 +48,7 @@ FLAG_REFUND_BEFORE_PAYMENT = "refund_before_payment"
 FLAG_PAYMENT_AFTER_REFUND = "payment_after_refund"
 FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
 FLAG_PARTIAL_REFUND = "partial_refund"
+FLAG_ISSUANCE_FAILED = "issuance_failed"
 
 
 @dataclass(frozen=True)
@@ -161,11 +163,19 @@ class PaymentService:
         if f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}" in app.flags:
             # Paid back before we heard it was paid: not a payment (and not a cancellation).
             return self._flag(app, FLAG_PAYMENT_AFTER_REFUND, marker, now, event.payment_id)
-        form = self._registry.get(app.form_id)
-        new = self._issuance.build(
-            form, app, actor=marker.provider, payment_id=event.payment_id, now=now
-        )
-        self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        try:
+            form = self._registry.get(app.form_id)
+            if form is None:
+                raise IssuanceFailedError(f"form {app.form_id!r} is no longer published")
+            new = self._issuance.build(
+                form, app, actor=marker.provider, payment_id=event.payment_id, now=now
+            )
+            self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        except (IssuanceFailedError, PlateTakenError) as error:
+            # Paid, but no permit can be issued (data the token cannot hold, the plate has
+            # an active permit meanwhile): staff decide; the provider stops retrying.
+            extra = {"reason": type(error).__name__}
+            return self._flag(app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra)
         self._metrics.count("PermitsIssued")
         log.info("permit issued", extra={"application_id": app.id, "event_id": event.event_id})
         return WebhookOutcome("issued")

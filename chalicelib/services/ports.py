@@ -19,6 +19,7 @@ from chalicelib.domain.records import (
     IdempotencyRecord,
     PaymentEventRecord,
     PermitRecord,
+    PlateClaim,
 )
 
 __all__ = [
@@ -195,6 +196,8 @@ class ApplicationStore(Protocol):
 
     def get_idempotency(self, scope: str, key_hash: str) -> IdempotencyRecord | None: ...
 
+    def get_plate_claim(self, permit_type: int, plate: str) -> PlateClaim | None: ...
+
     def list_audit(self, application_id: str) -> list[AuditEntry]: ...
 
     def all_queued_application_ids(
@@ -207,6 +210,7 @@ class ApplicationStore(Protocol):
         audits: Sequence[AuditEntry],
         idempotency: IdempotencyRecord | None = None,
         permit: PermitRecord | None = None,
+        plate_claims: Sequence[PlateClaim] = (),
     ) -> None: ...
 
     def save(

@@ -7,13 +7,14 @@ key) from "someone else changed it" and from "the database is unreachable".
 from __future__ import annotations
 
 from chalicelib.domain.errors import ConflictError
-from chalicelib.domain.records import Application, IdempotencyRecord
+from chalicelib.domain.records import Application, IdempotencyRecord, PlateClaim
 from chalicelib.services.dependency_errors import DependencyUnavailableError
 
 __all__ = [
     "DuplicateEventError",
     "IdempotencyKeyUsedError",
     "PermitSerialTakenError",
+    "PlateTakenError",
     "StaleApplicationError",
     "StoreError",
     "StoreRejectedError",
@@ -57,3 +58,12 @@ class IdempotencyKeyUsedError(StoreError):
 
 class PermitSerialTakenError(StoreError):
     """The random permit serial collided with an existing permit; draw another."""
+
+
+class PlateTakenError(StoreError):
+    """A plate already has an active permit of this type (its claim is ``held``, if known)."""
+
+    def __init__(self, plate: str, held: PlateClaim | None) -> None:
+        super().__init__(f"plate {plate} already has an active permit of this type")
+        self.plate = plate
+        self.held = held

@@ -17,15 +17,21 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import derived_access_token, hash_token, new_access_token
-from chalicelib.domain.dates import berlin_today
+from chalicelib.domain.dates import berlin_today, format_de
 from chalicelib.domain.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.pointers import resolve_pointer
-from chalicelib.domain.records import Application, AuditEntry, IdempotencyRecord, PermitRecord
-from chalicelib.domain.rules import normalise_document
+from chalicelib.domain.records import (
+    Application,
+    AuditEntry,
+    IdempotencyRecord,
+    PermitRecord,
+    PlateClaim,
+)
+from chalicelib.domain.rules import normalise_document, resolve_zone
 from chalicelib.services.ports import ApplicationStore, Clock, Metrics
-from chalicelib.services.store_errors import IdempotencyKeyUsedError
+from chalicelib.services.store_errors import IdempotencyKeyUsedError, PlateTakenError
 from chalicelib.services.validation import validate_document
 
 if TYPE_CHECKING:
@@ -73,15 +79,18 @@ class SubmissionService:
             raise NotFoundError(f"unknown form {form_id!r}")
         now = self._clock.now()
         today = berlin_today(now)
-        errors = validate_document(form, self._registry.validator(form), data, today)
+        zone_map = self._registry.zone_map
+        validator = self._registry.validator(form)
+        errors = validate_document(form, validator, data, today, zone_map)
         if errors:
             raise ValidationFailedError(errors)
         request_hash = _request_hash(form.id, data)
         document = normalise_document(form, copy.deepcopy(data))
-        fee = form.fee_for(document)
-        if fee is None:  # a form whose fee table misses a valid option: a staff error
-            raise ValidationFailedError([FieldError(form.fee_pointer or "", "invalid")])
+        fee = form.fee_on(document, today)
+        if fee is None:  # a fee table that misses a valid document: a staff error
+            raise ValidationFailedError([FieldError("", "invalid")])
         _default_start_date(form, document, today)
+        zone = resolve_zone(form, document, zone_map).zone if zone_map is not None else None
 
         application_id = secrets.token_hex(16)
         idem: IdempotencyRecord | None = None
@@ -103,6 +112,8 @@ class SubmissionService:
             access_token_hash=hash_token(token),
             created_at=now,
             updated_at=now,
+            fee_breakdown=fee.breakdown,
+            zone=zone,
         )
         audits = [AuditEntry(app.id, now, "submitted", None, Status.SUBMITTED, "citizen")]
         permit: PermitRecord | None = None
@@ -120,11 +131,14 @@ class SubmissionService:
                 expires_at=int((now + IDEMPOTENCY_TTL).timestamp()),
                 ttl_seconds=int(IDEMPOTENCY_TTL.total_seconds()),
             )
+        claims = plate_claims(form, app, permit)
         try:
-            self._store.create_application(app, audits, idem, permit)
+            self._store.create_application(app, audits, idem, permit, claims)
         except IdempotencyKeyUsedError as used:
             assert idempotency_key is not None
             return self._replay(form, idempotency_key, data, used.existing)
+        except PlateTakenError as taken:
+            raise ValidationFailedError([_plate_taken(form, document, taken)]) from taken
         if permit is not None:
             self._metrics.count("PermitsIssued")  # a free form: issued with the submission
         return SubmissionResult({**public, "access_token": token}, replayed=False)
@@ -147,6 +161,51 @@ class SubmissionService:
         return SubmissionResult({**existing.response, "access_token": token}, replayed=True)
 
 
+def plate_claims(
+    form: FormDefinition, app: Application, permit: PermitRecord | None
+) -> list[PlateClaim]:
+    """The plates an application will hold (one active permit per plate and permit type).
+
+    With a permit (free forms) these are its own claims; before payment they say which
+    validity the new permit would have, so a plate that is taken is refused at submission.
+    """
+    if not form.rules.one_active_permit_per_plate:
+        return []
+    if permit is not None:
+        return [
+            PlateClaim(
+                form.permit.permit_type,
+                plate,
+                app.id,
+                permit.serial,
+                permit.valid_from,
+                permit.valid_to,
+            )
+            for plate in permit.claimed_plates
+        ]
+    start, end = form.validity_in(app.data)
+    return [
+        PlateClaim(form.permit.permit_type, plate, app.id, 0, start, end)
+        for plate in form.plates_in(app.data)
+    ]
+
+
+def _plate_taken(
+    form: FormDefinition, document: dict[str, Any], taken: PlateTakenError
+) -> FieldError:
+    pointer = form.permit.plates
+    plates = resolve_pointer(document, pointer)
+    if isinstance(plates, list) and taken.plate in plates:
+        pointer = f"{pointer}/{plates.index(taken.plate)}"
+    until = format_de(taken.held.valid_to) if taken.held is not None else "?"
+    params: dict[str, object] = {
+        "until": until,
+        "permit": form.title["de"],
+        "permit_en": form.title["en"],
+    }
+    return FieldError(pointer, "plate_has_active_permit", params)
+
+
 def _default_start_date(form: FormDefinition, document: dict[str, Any], today: date) -> None:
     """An omitted start date means today; stored explicitly so the record is self-contained."""
     parent_path, _, key = form.permit.start_date.rpartition("/")
@@ -161,8 +220,7 @@ def _request_hash(form_id: str, data: Any) -> str:
 
 
 def _public_body(app: Application) -> dict[str, Any]:
-    return {
-        "id": app.id,
-        "status": app.status.value,
-        "fee": {"amount_cents": app.fee_cents, "currency": app.currency},
-    }
+    fee: dict[str, Any] = {"amount_cents": app.fee_cents, "currency": app.currency}
+    if app.fee_breakdown is not None:
+        fee["breakdown"] = app.fee_breakdown
+    return {"id": app.id, "status": app.status.value, "fee": fee}

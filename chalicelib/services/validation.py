@@ -14,6 +14,7 @@ from chalicelib.domain.errors import FieldError
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.pointers import join_pointer
 from chalicelib.domain.rules import apply_rules
+from chalicelib.domain.zones import ZoneMap
 
 __all__ = ["validate_document"]
 
@@ -66,7 +67,11 @@ def _field_errors(error: Any) -> list[FieldError]:
 
 
 def validate_document(
-    form: FormDefinition, validator: Any, data: Any, today: date
+    form: FormDefinition,
+    validator: Any,
+    data: Any,
+    today: date,
+    zone_map: ZoneMap | None = None,
 ) -> list[FieldError]:
     """Every failing field of ``data``, schema first, then the form's domain rules."""
     errors: list[FieldError] = []
@@ -74,7 +79,7 @@ def validate_document(
         errors.extend(_field_errors(error))
     if isinstance(data, dict):
         refused = {error.pointer for error in errors}
-        errors.extend(apply_rules(form, data, today, refused))
+        errors.extend(apply_rules(form, data, today, refused, zone_map))
     seen: set[str] = set()
     unique: list[FieldError] = []
     for field_error in sorted(errors, key=lambda e: e.pointer):

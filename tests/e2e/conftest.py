@@ -13,6 +13,7 @@ signed webhook) live on :class:`LiveService`, so each test reads as the journey 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -73,6 +74,11 @@ class Submitted:
     body: dict[str, Any]
 
 
+#: Plate numbers for examples, shared by every LiveService of the session: the citizen and
+#: the Stripe service may share a table, and a plate holds one active permit.
+_EXAMPLE_PLATES = itertools.count(123)
+
+
 @dataclass
 class LiveService:
     base_url: str
@@ -117,10 +123,16 @@ class LiveService:
     # -- journey steps --------------------------------------------------------------------
 
     def example(self) -> dict[str, Any]:
+        """The resident form's first example, each time with a plate of its own.
+
+        A plate holds one active permit per permit type, and the session shares one table:
+        the first call keeps the example's "dn ab 123", later ones get "dn ab 124", ...
+        """
         if not self._example:
             schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
             self._example.update(schema["examples"][0])
         copy: dict[str, Any] = json.loads(json.dumps(self._example))  # a fresh copy per call
+        copy["vehicle"]["plates"] = [f"dn ab {next(_EXAMPLE_PLATES)}"]
         return copy
 
     def submit_example(self) -> Submitted:

@@ -173,9 +173,12 @@ def kind_of(item: dict[str, Any]) -> str:
     pk, sk = item["PK"]["S"], item["SK"]["S"]
     if pk.startswith("APP#"):
         return "application" if sk == "A" else "audit" if sk.startswith("AUDIT#") else "app-other"
-    return {"PERMIT": "permit", "EVENT": "event", "IDEM": "idempotency"}.get(
-        pk.partition("#")[0], "other"
-    )
+    return {
+        "PERMIT": "permit",
+        "EVENT": "event",
+        "IDEM": "idempotency",
+        "PLATE": "plate_claim",
+    }.get(pk.partition("#")[0], "other")
 
 
 def kinds(items: list[dict[str, Any]]) -> Counter[str]:
@@ -215,6 +218,7 @@ class PaymentWorld:
     counter: RequestCounter
     store: Any = None
     _submitted: dict[str, Submitted] = field(default_factory=dict)
+    _examples_sent: int = 0
 
     # table
     def items(self) -> list[dict[str, Any]]:
@@ -259,10 +263,17 @@ class PaymentWorld:
 
     # HTTP
     def submit(self, data: dict[str, Any] | None = None, form_id: str = FORM_ID) -> Submitted:
+        """Submit ``data``, or the form's first example; each further example gets its own
+        plate ("dn ab 124", ...), since a plate holds one active permit per permit type."""
+        if data is None:
+            data = json.loads(json.dumps(EXAMPLE))
+            if self._examples_sent:
+                data["vehicle"]["plates"] = [f"dn ab {123 + self._examples_sent}"]
+            self._examples_sent += 1
         response = self.http.post(
             f"/api/forms/{form_id}/applications",
             headers={"Content-Type": "application/json"},
-            body=json.dumps(EXAMPLE if data is None else data),
+            body=json.dumps(data),
         )
         assert response.status_code == 201, response.body
         body = response.json_body

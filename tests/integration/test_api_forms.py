@@ -29,18 +29,12 @@ def _schema(path: Path) -> dict[str, Any]:
     return schema
 
 
-def _expected_listing_fee(service: dict[str, Any]) -> dict[str, Any]:
-    fee = service["fee"]
-    if "amount_cents" in fee:
-        return {"currency": fee["currency"], "amount_cents": fee["amount_cents"]}
-    return {"currency": fee["currency"], "by": fee["by"], "options": fee["amounts_cents"]}
-
-
 def test_the_listing_shows_every_published_form(client: Any) -> None:
     response = client.http.get("/api/forms")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     forms = json.loads(response.body)["forms"]
+    assert len(forms) == 3
     expected = []
     for path in FORM_FILES:
         service = _schema(path)["x-service"]
@@ -50,10 +44,12 @@ def test_the_listing_shows_every_published_form(client: Any) -> None:
                 "version": service["version"],
                 "title": service["title"],
                 "description": service["description"],
-                "fee": _expected_listing_fee(service),
+                "permit_type": service["permit"]["type"],
             }
         )
-    assert sorted(forms, key=lambda f: f["id"]) == sorted(expected, key=lambda f: f["id"])
+    listed = [{k: v for k, v in form.items() if k != "fee"} for form in forms]
+    assert sorted(listed, key=lambda f: f["id"]) == sorted(expected, key=lambda f: f["id"])
+    assert {form["permit_type"] for form in forms} == {1, 2, 3}
 
 
 def test_the_resident_parking_permit_is_listed_with_its_fee_table(client: Any) -> None:
@@ -63,9 +59,61 @@ def test_the_resident_parking_permit_is_listed_with_its_fee_table(client: Any) -
     assert permit["title"] == {"de": "Bewohnerparkausweis", "en": "Resident parking permit"}
     assert permit["fee"] == {
         "currency": "EUR",
+        "kind": "by_option",
+        "effective_from": "2024-01-01",
+        "summary": {"de": "15,00 € bis 60,00 €", "en": "€15.00 to €60.00"},
         "by": "/duration_months",
         "options": {"6": 1500, "12": 3000, "24": 6000},
     }
+
+
+def test_a_fee_published_ahead_is_listed_as_upcoming(client: Any) -> None:
+    """The test clock says 21 Nov 2026: the visitor fee of 1 Jan 2027 is announced, not due."""
+    forms = json.loads(client.http.get("/api/forms").body)["forms"]
+    visitor = next(form for form in forms if form["id"] == "visitor-parking-permit")
+    assert visitor["fee"] == {
+        "currency": "EUR",
+        "kind": "per_unit",
+        "effective_from": "2025-01-01",
+        "summary": {"de": "2,50 € pro Tag", "en": "€2.50 per day"},
+        "upcoming": [
+            {
+                "kind": "per_unit",
+                "effective_from": "2027-01-01",
+                "summary": {"de": "3,00 € pro Tag", "en": "€3.00 per day"},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "streets"),
+    [
+        ("wirt", ["Wirtelstraße"]),
+        ("Josef Schregel Str", ["Josef-Schregel-Straße"]),
+        ("KOELNSTR", ["Kölnstraße"]),
+        ("platz", ["Hoeschplatz", "Kaiserplatz"]),
+        ("Am Ellernbusch", []),
+        ("", []),
+    ],
+)
+def test_street_names_are_suggested_from_the_zone_map(
+    client: Any, query: str, streets: list[str]
+) -> None:
+    from urllib.parse import quote
+
+    response = client.http.get(f"/api/forms/visitor-parking-permit/streets?q={quote(query)}")
+    assert response.status_code == 200
+    assert json.loads(response.body) == {"query": query, "streets": streets}
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_street_suggestions_need_a_form_that_reads_the_address(client: Any) -> None:
+    """The tradesperson permit has no address-derived zone; an unknown form has nothing."""
+    for form_id in ("tradesperson-parking-permit", "no-such-form", "_meta"):
+        response = client.http.get(f"/api/forms/{form_id}/streets?q=wirt")
+        assert response.status_code == 404, form_id
+        assert json.loads(response.body) == NOT_FOUND
 
 
 def test_the_listing_does_not_include_the_meta_schema(client: Any) -> None:
@@ -84,7 +132,7 @@ def test_a_form_answers_its_schema(client: Any, path: Path) -> None:
 
 
 def test_an_unknown_form_is_404(client: Any) -> None:
-    response = client.http.get("/api/forms/visitor-parking-permit")
+    response = client.http.get("/api/forms/unicorn-parking-permit")
     assert response.status_code == 404
     assert response.headers["Content-Type"] == PROBLEM_JSON
     assert json.loads(response.body) == NOT_FOUND
@@ -133,7 +181,7 @@ def test_literal_traversal_matches_no_route_and_leaks_nothing(client: Any, path:
 
 def test_an_unknown_form_is_404_for_submissions_too(client: Any) -> None:
     response = client.http.post(
-        "/api/forms/visitor-parking-permit/applications",
+        "/api/forms/unicorn-parking-permit/applications",
         headers={"Content-Type": "application/json"},
         body=json.dumps(_schema(FORM_FILES[0])["examples"][0]),
     )

@@ -29,6 +29,7 @@ BASE = json.loads((SCHEMAS / f"{RPP}.json").read_text("utf-8"))
 HOLDER = BASE["examples"][0]  # one plate, relation holder, no start date
 COMPANY = BASE["examples"][1]  # two plates, company car with the keeper's confirmation
 NOT_FOUND = {"type": TYPE_BASE + "not-found", "title": "Nicht gefunden / Not found", "status": 404}
+BLANK = "Bitte ausfüllen – nur Leerzeichen reichen nicht."
 
 Snapshot = Callable[[], list[dict[str, Any]]]
 
@@ -45,15 +46,22 @@ def _examples() -> list[tuple[str, int, dict[str, Any]]]:
     return cases
 
 
-def _fee(form_id: str, document: dict[str, Any]) -> dict[str, Any]:
-    """The fee straight from the form file's table, independent of the service's code."""
+def _fee(form_id: str, document: dict[str, Any], day: str = "2026-11-21") -> dict[str, Any]:
+    """The fee straight from the form file's table in force on ``day`` (the test clock's).
+
+    Independent of the service's code: the tables these forms use are flat, by option or
+    per unit.
+    """
     fee = json.loads((SCHEMAS / f"{form_id}.json").read_text("utf-8"))["x-service"]["fee"]
-    if "amount_cents" in fee:
-        return {"amount_cents": fee["amount_cents"], "currency": fee["currency"]}
+    table = [t for t in fee["tables"] if t["effective_from"] <= day][-1]
+    if table["kind"] == "flat":
+        return {"amount_cents": table["amount_cents"], "currency": fee["currency"]}
     choice = document
-    for part in fee["by"].strip("/").split("/"):
+    for part in table["by"].strip("/").split("/"):
         choice = choice[part]
-    return {"amount_cents": fee["amounts_cents"][str(choice)], "currency": fee["currency"]}
+    if table["kind"] == "per_unit":
+        return {"amount_cents": int(choice) * table["rate_cents"], "currency": fee["currency"]}
+    return {"amount_cents": table["amounts_cents"][str(choice)], "currency": fee["currency"]}
 
 
 def _canonical_hash(schema: dict[str, Any]) -> str:
@@ -153,7 +161,12 @@ def test_every_example_of_every_form_is_accepted(
     body = json.loads(response.body)
     assert set(body) == {"id", "status", "access_token", "fee"}
     assert body["status"] == "SUBMITTED"
-    assert body["fee"] == _fee(form_id, example)
+    fee = body["fee"]
+    assert {"amount_cents": fee["amount_cents"], "currency": fee["currency"]} == _fee(
+        form_id, example
+    )
+    assert fee["breakdown"]["effective_from"] <= "2026-11-21"
+    assert set(fee["breakdown"]["explanation"]) == {"de", "en"}
     assert len(body["access_token"]) >= 22  # >= 128 bits in url-safe base64
     assert set(body["access_token"]) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -253,7 +266,19 @@ def test_the_status_is_read_with_the_access_token(client: Any, clock: FixedClock
         "id": created["id"],
         "form_id": RPP,
         "status": "SUBMITTED",
-        "fee": {"amount_cents": 3000, "currency": "EUR"},
+        "fee": {
+            "amount_cents": 3000,
+            "currency": "EUR",
+            "breakdown": {
+                "kind": "by_option",
+                "effective_from": "2024-01-01",
+                "explanation": {
+                    "de": "Gültigkeitsdauer (Monate): 12 – 30,00 €",
+                    "en": "Gültigkeitsdauer (Monate): 12 – €30.00",
+                },
+                "inputs": {"/duration_months": "12"},
+            },
+        },
         "created_at": "2026-11-21T10:00:00+00:00",
         "updated_at": "2026-11-21T10:00:00+00:00",
     }
@@ -504,9 +529,28 @@ def test_the_wrong_city_is_const(client: Any, seeded: list[Any], snapshot: Snaps
             "Kein gültiges deutsches Kennzeichen (Beispiel: DN-AB 123).",
         ),
         ("/applicant/family_name", "", "minLength", "Mindestens 1 Zeichen."),
-        ("/applicant/family_name", "x" * 101, "maxLength", "Höchstens 100 Zeichen."),
+        ("/applicant/family_name", "x" * 41, "maxLength", "Höchstens 40 Zeichen."),
+        ("/applicant/given_names", "x" * 56, "maxLength", "Höchstens 55 Zeichen."),
+        ("/address/street", "x" * 56, "maxLength", "Höchstens 55 Zeichen."),
         ("/vehicle/plates", [], "minItems", "Mindestens 1 Einträge."),
         ("/applicant/email", "no-at-sign", "format", "Kein gültiges Format (email)."),
+        # Issue 9 item 6: only spaces is no name (and would print a blank holder line) ...
+        ("/applicant/family_name", "   ", "not", BLANK),
+        ("/applicant/given_names", " \u00a0 ", "not", BLANK),
+        ("/address/street", "  ", "not", BLANK),
+        # ... and a date of birth must be a plausible one.
+        (
+            "/applicant/date_of_birth",
+            "0001-01-01",
+            "date_of_birth_too_early",
+            "Bitte prüfen Sie das Geburtsdatum (frühestens 21.11.1906).",
+        ),
+        (
+            "/applicant/date_of_birth",
+            "2999-01-01",
+            "date_of_birth_in_future",
+            "Das Geburtsdatum liegt in der Zukunft.",
+        ),
     ],
 )
 def test_other_schema_errors_name_the_field(
@@ -827,7 +871,7 @@ def test_the_same_key_with_another_body_is_refused(client: Any, snapshot: Snapsh
     first = _post(client, HOLDER, key)
     assert first.status_code == 201
     before = snapshot()
-    response = _post(client, _with(HOLDER, "/zone", "D"), key)
+    response = _post(client, _with(HOLDER, "/duration_months", 24), key)
     body = _problem(response, 409)
     assert body["type"] == TYPE_BASE + "conflict"
     assert "access_token" not in response.body.decode()
@@ -910,7 +954,7 @@ def test_an_integral_number_with_a_fraction_is_that_integer(
     assert written in raw
     response = _post(client, raw.encode())
     assert response.status_code == 201, response.body
-    assert json.loads(response.body)["fee"] == {"amount_cents": 3000, "currency": "EUR"}
+    assert json.loads(response.body)["fee"]["amount_cents"] == 3000
     data = json.loads(
         _stored(dynamodb_client, table_name, json.loads(response.body)["id"])["data"]["S"]
     )
@@ -923,7 +967,7 @@ def test_an_expired_idempotency_key_can_be_used_again(
     key = {"Idempotency-Key": "key-from-yesterday"}
     first = json.loads(_post(client, HOLDER, key).body)
     clock.advance(hours=25)  # the key is remembered for 24 hours
-    response = _post(client, _with(HOLDER, "/zone", "D"), key)
+    response = _post(client, _with(HOLDER, "/duration_months", 24), key)
     assert response.status_code == 201, response.body
     assert "Idempotent-Replayed" not in response.headers
     assert json.loads(response.body)["id"] != first["id"]

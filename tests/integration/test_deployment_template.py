@@ -32,6 +32,8 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",  # a revoked or refunded permit frees its plates
+        "dynamodb:ConditionCheckItem",  # a plate must be free to apply for it
         "dynamodb:Query",
         "kms:Sign",
         "kms:GetPublicKey",
@@ -46,6 +48,8 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",  # a revoked or refunded permit frees its plates
+        "dynamodb:ConditionCheckItem",  # a plate must be free to apply for it
         "dynamodb:Query",
         "kms:Sign",
         "kms:GetPublicKey",

@@ -51,7 +51,8 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
     with world.counter.measure() as counts["submit"]:
         app = world.submit()
     assert app.body["status"] == "SUBMITTED"
-    assert app.body["fee"] == {"amount_cents": 3000, "currency": "EUR"}
+    assert (app.body["fee"]["amount_cents"], app.body["fee"]["currency"]) == (3000, "EUR")
+    assert app.body["fee"]["breakdown"]["kind"] == "by_option"
 
     with world.counter.measure() as counts["checkout"]:
         first = world.checkout(app)
@@ -104,7 +105,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
     # The table: one application (ISSUED, paid by this payment), one permit, one event marker,
     # audit: submitted, checkout_opened, issued.
     items = world.items()
-    assert kinds(items) == {"application": 1, "audit": 3, "permit": 1, "event": 1}
+    assert kinds(items) == {"application": 1, "audit": 3, "permit": 1, "event": 1, "plate_claim": 1}
     assert world.audit_events(app.id) == ["submitted", "checkout_opened", "issued"]
     stored = world.application_item(app.id)
     assert stored["status"]["S"] == "ISSUED"
@@ -122,6 +123,12 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
     )
     (event_item,) = [item for item in items if item["PK"]["S"].startswith("EVENT#")]
     assert event_item["PK"]["S"] == f"EVENT#sandbox#{headers['webhook-id']}"
+    # The plate now holds this permit: the uniqueness item written in the same transaction.
+    (claim,) = [item for item in items if item["PK"]["S"].startswith("PLATE#")]
+    assert claim["PK"]["S"] == "PLATE#1#DNAB123"
+    assert claim["application_id"]["S"] == app.id
+    assert claim["serial"]["N"] == str(parsed[1])
+    assert (claim["valid_from"]["S"], claim["valid_to"]["S"]) == ("2026-11-21", "2027-11-20")
 
     with world.counter.measure() as counts["verify"]:
         verified = world.verify(token)
@@ -467,10 +474,11 @@ def test_a_free_form_is_issued_by_the_submission_in_one_request(
         print("\nfree submission DynamoDB requests:", ops)
         assert ops == ["TransactWriteItems"]
         assert app.body["status"] == "ISSUED"
-        assert app.body["fee"] == {"amount_cents": 0, "currency": "EUR"}
+        assert app.body["fee"]["amount_cents"] == 0
+        assert app.body["fee"]["breakdown"]["explanation"]["de"] == "Feste Gebühr: 0,00 €"
 
         items = world.items()
-        assert kinds(items) == {"application": 1, "audit": 2, "permit": 1}
+        assert kinds(items) == {"application": 1, "audit": 2, "permit": 1, "plate_claim": 1}
         assert world.audit_events(app.id) == ["submitted", "issued"]
         (permit_item,) = world.permit_items()
         assert permit_item["permit_type"]["N"] == "2"

@@ -11,6 +11,7 @@ import copy
 import json
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def test_every_example_passes_its_own_form(path: Path) -> None:
     validator = registry.validator(form)
     for example in form.schema["examples"]:
         assert list(validator.iter_errors(example)) == []
-        assert form.fee_for(example) is not None
+        assert form.fee_on(example, date(2026, 11, 21)) is not None
 
 
 def test_load_all_reads_every_form_file() -> None:
@@ -60,10 +61,13 @@ def test_load_all_reads_every_form_file() -> None:
     form = forms["resident-parking-permit"]
     assert (form.id, form.version, form.currency) == ("resident-parking-permit", 1, "EUR")
     assert form.title == {"de": "Bewohnerparkausweis", "en": "Resident parking permit"}
-    assert form.fee_options == {"6": 1500, "12": 3000, "24": 6000}
-    assert form.fee_pointer == "/duration_months"
+    (table,) = form.fees.tables
+    assert (table.kind, table.rule["by"]) == ("by_option", "/duration_months")
+    assert table.rule["amounts_cents"] == {"6": 1500, "12": 3000, "24": 6000}
     assert form.schema_hash == schema_hash(BASE)
-    assert form.rules == ("resident-parking",)
+    assert form.rules.start_max_ahead == (3, "months")
+    assert form.rules.one_active_permit_per_plate
+    assert form.permit.duration.unit == "months"
 
 
 def test_load_all_is_cached() -> None:
@@ -167,25 +171,31 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
 @pytest.mark.parametrize(
     ("change", "pointer", "problem"),
     [
-        # The fee table: a price as text, a negative price, both fee kinds at once.
+        # The fee tables: a price as text, a negative price, a field of another kind.
         (
-            _set("/x-service/fee/amounts_cents/12", "3000"),
-            "/x-service/fee/amounts_cents/12",
+            _set("/x-service/fee/tables/0/amounts_cents/12", "3000"),
+            "/x-service/fee/tables/0/amounts_cents/12",
             "'3000' is not of type 'integer'",
         ),
         (
-            _set("/x-service/fee/amounts_cents/6", -1),
-            "/x-service/fee/amounts_cents/6",
+            _set("/x-service/fee/tables/0/amounts_cents/6", -1),
+            "/x-service/fee/tables/0/amounts_cents/6",
             "-1 is less than the minimum of 0",
         ),
         (
-            _set("/x-service/fee/amounts_cents/6", 15.5),
-            "/x-service/fee/amounts_cents/6",
+            _set("/x-service/fee/tables/0/amounts_cents/6", 15.5),
+            "/x-service/fee/tables/0/amounts_cents/6",
             "15.5 is not of type 'integer'",
         ),
         (_set("/x-service/fee/currency", "USD"), "/x-service/fee/currency", "'EUR' was expected"),
-        (_set("/x-service/fee/amount_cents", 1000), "/x-service/fee", None),
-        (_set("/x-service/fee/by", "duration_months"), "/x-service/fee/by", None),
+        (_set("/x-service/fee/tables/0/amount_cents", 1000), "/x-service/fee/tables/0", None),
+        (_set("/x-service/fee/tables/0/by", "duration_months"), "/x-service/fee/tables/0/by", None),
+        (_set("/x-service/fee/tables/0/kind", "by_colour"), "/x-service/fee/tables/0/kind", None),
+        (
+            _set("/x-service/fee/tables/0/effective_from", "2024-02-30"),
+            "/x-service/fee/tables/0/effective_from",
+            None,
+        ),
         # Missing parts name the missing member, not its parent.
         (_delete("/examples"), "/examples", "'examples' is a required property"),
         (_set("/examples", []), "/examples", "[] should be non-empty"),
@@ -197,8 +207,8 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
         (_set("/x-service/version", "1"), "/x-service/version", "'1' is not of type 'integer'"),
         (_set("/x-service/unknown", 1), "/x-service", None),
         (
-            _set("/x-service/permit/start_max_months_ahead", 13),
-            "/x-service/permit/start_max_months_ahead",
+            _set("/x-service/rules/start_date/max_ahead/months", 13),
+            "/x-service/rules/start_date/max_ahead/months",
             "13 is greater than the maximum of 12",
         ),
         (
@@ -206,7 +216,8 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
             "/x-service/document/template",
             None,
         ),
-        (_set("/x-service/rules", ["no-such-rule"]), "/x-service/rules/0", None),
+        (_set("/x-service/rules/no_such_rule", True), "/x-service/rules", None),
+        (_set("/x-service/permit/duration/unit", "weeks"), "/x-service/permit/duration/unit", None),
         # The form itself must be a closed object schema.
         (_set("/additionalProperties", True), "/additionalProperties", "False was expected"),
         (_set("/type", "array"), "/type", "'object' was expected"),
@@ -231,7 +242,11 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
         ),
         (_set("/examples/0/address/postcode", "52349\n"), "/examples/0/address/postcode", None),
         (_set("/examples/0", "not an object"), "/examples/0", None),
-        (_delete("/x-service/fee/amounts_cents/12"), "/x-service/fee", "no fee for example 0"),
+        (
+            _delete("/x-service/fee/tables/0/amounts_cents/12"),
+            "/x-service/fee/tables/0/amounts_cents",
+            "no amount for option '12' of /duration_months",
+        ),
     ],
 )
 def test_a_broken_form_names_the_file_and_the_pointer(
@@ -247,10 +262,13 @@ def test_a_broken_form_names_the_file_and_the_pointer(
     "pointer_path",
     [
         "/x-service/permit/plates",
-        "/x-service/permit/zone",
+        "/x-service/permit/zone/entered",
+        "/x-service/permit/zone/from_address/street",
         "/x-service/permit/start_date",
-        "/x-service/permit/duration_months",
-        "/x-service/fee/by",
+        "/x-service/permit/duration/pointer",
+        "/x-service/fee/tables/0/by",
+        "/x-service/rules/several_plates_only_for/pointer",
+        "/x-service/rules/ages/0/pointer",
     ],
 )
 def test_service_pointers_must_name_a_property_of_the_form(
@@ -315,13 +333,28 @@ def test_one_broken_form_stops_the_whole_catalogue(tmp_path: Path) -> None:
 def test_a_second_valid_form_is_published_too(tmp_path: Path) -> None:
     second = copy.deepcopy(BASE)
     second["x-service"]["id"] = "visitor-parking-permit"
-    second["x-service"]["fee"] = {"currency": "EUR", "amount_cents": 0}
+    second["x-service"]["permit"]["type"] = 2
+    flat = {"effective_from": "2024-01-01", "kind": "flat", "amount_cents": 0}
+    second["x-service"]["fee"] = {"currency": "EUR", "tables": [flat]}
     directory = _schemas_dir(
         tmp_path, {FILE: copy.deepcopy(BASE), "visitor-parking-permit.json": second}
     )
     forms = FormRegistry(directory).load_all()
     assert sorted(forms) == ["resident-parking-permit", "visitor-parking-permit"]
-    assert forms["visitor-parking-permit"].fee_options == {"": 0}
+    (table,) = forms["visitor-parking-permit"].fees.tables
+    assert (table.kind, table.rule["amount_cents"]) == ("flat", 0)
+
+
+def test_two_forms_cannot_share_a_permit_type(tmp_path: Path) -> None:
+    """The token's type byte tells an officer what kind of permit it is."""
+    second = copy.deepcopy(BASE)
+    second["x-service"]["id"] = "second-form"
+    directory = _schemas_dir(tmp_path, {FILE: copy.deepcopy(BASE), "second-form.json": second})
+    with pytest.raises(FormDefinitionError) as caught:
+        FormRegistry(directory).load_all()
+    assert caught.value.file.name == "second-form.json"
+    assert caught.value.pointer == "/x-service/permit/type"
+    assert "already resident-parking-permit's" in caught.value.problem
 
 
 def test_the_meta_folder_is_not_a_form(tmp_path: Path) -> None:
@@ -372,16 +405,16 @@ def test_patterns_follow_ecma_262(
     tmp_path: Path, pattern: str, accepted: list[str], refused: list[str]
 ) -> None:
     schema = copy.deepcopy(BASE)
-    schema["properties"]["address"]["properties"]["street"]["pattern"] = pattern
+    schema["properties"]["address"]["properties"]["postcode"]["pattern"] = pattern
     for example in schema["examples"]:
-        example["address"]["street"] = accepted[0]
+        example["address"]["postcode"] = accepted[0]
     registry = FormRegistry(_schemas_dir(tmp_path, {FILE: schema}))
     form = registry.load_all()["resident-parking-permit"]
     validator = registry.validator(form)
     example = copy.deepcopy(schema["examples"][0])
     for value in accepted:
-        example["address"]["street"] = value
+        example["address"]["postcode"] = value
         assert list(validator.iter_errors(example)) == []
     for value in refused:
-        example["address"]["street"] = value
+        example["address"]["postcode"] = value
         assert [e.validator for e in validator.iter_errors(example)] == ["pattern"]

@@ -138,11 +138,70 @@ def test_a_missing_relation_does_not_invent_a_company_car_error() -> None:
     assert apply_rules(FORM, document, TODAY) == []
 
 
-def test_forms_without_the_rule_set_get_no_rule_errors() -> None:
+def test_the_plates_rule_is_data_a_form_without_it_takes_several_plates() -> None:
     schema = copy.deepcopy(SCHEMA)
-    del schema["x-service"]["rules"]
+    del schema["x-service"]["rules"]["several_plates_only_for"]
     form = FormDefinition.from_schema(schema)
-    assert apply_rules(form, _doc(start_date="1970-01-01"), TODAY) == []
+    document = _doc(vehicle=_vehicle(["DN-AB 1", "DN-AB 2"], "holder"))
+    assert apply_rules(FORM, document, TODAY) != []
+    assert apply_rules(form, document, TODAY) == []
+
+
+def test_the_start_window_can_be_days() -> None:
+    schema = copy.deepcopy(SCHEMA)
+    schema["x-service"]["rules"]["start_date"]["max_ahead"] = {"days": 14}
+    form = FormDefinition.from_schema(schema)
+    assert apply_rules(form, _doc(start_date="2026-12-05"), TODAY) == []  # today + 14
+    assert apply_rules(form, _doc(start_date="2026-12-06"), TODAY) == [
+        FieldError("/start_date", "start_date_too_far_days", {"days": 14, "latest": "05.12.2026"})
+    ]
+
+
+# -- ages (issue 9 item 6): no 0001-01-01, no 2999-01-01 -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("born", "expected"),
+    [
+        ("2010-11-21", []),  # 16 today
+        ("2010-11-22", [FieldError("/applicant/date_of_birth", "too_young", {"years": 16})]),
+        ("1906-11-21", []),  # 120 today
+        (
+            "1906-11-20",
+            [
+                FieldError(
+                    "/applicant/date_of_birth",
+                    "date_of_birth_too_early",
+                    {"earliest": "21.11.1906"},
+                )
+            ],
+        ),
+        (
+            "0001-01-01",
+            [
+                FieldError(
+                    "/applicant/date_of_birth",
+                    "date_of_birth_too_early",
+                    {"earliest": "21.11.1906"},
+                )
+            ],
+        ),
+        ("2999-01-01", [FieldError("/applicant/date_of_birth", "date_of_birth_in_future")]),
+        ("2026-11-22", [FieldError("/applicant/date_of_birth", "date_of_birth_in_future")]),
+    ],
+)
+def test_a_date_of_birth_must_lie_between_the_bounds(born: str, expected: list[FieldError]) -> None:
+    document = _doc()
+    document["applicant"]["date_of_birth"] = born
+    assert apply_rules(FORM, document, TODAY) == expected
+
+
+def test_a_date_of_birth_the_schema_refused_gets_no_age_error() -> None:
+    document = _doc()
+    document["applicant"]["date_of_birth"] = "0001-13-01"
+    assert apply_rules(FORM, document, TODAY) == []
+    document["applicant"]["date_of_birth"] = "2999-01-01"
+    assert apply_rules(FORM, document, TODAY, refused={"/applicant/date_of_birth"}) == []
 
 
 def test_normalise_document_canonicalises_plates_in_place() -> None:
@@ -153,7 +212,7 @@ def test_normalise_document_canonicalises_plates_in_place() -> None:
     assert document["vehicle"]["relation"] == "company_car"
 
 
-@pytest.mark.parametrize("vehicle", [None, "x", {"relation": "holder"}, {"plates": "dn ab 1"}])
+@pytest.mark.parametrize("vehicle", [None, "x", {"relation": "holder"}, {"plates": 7}])
 def test_normalise_document_leaves_other_shapes_alone(vehicle: object) -> None:
     document = _doc(vehicle=copy.deepcopy(vehicle))
     assert normalise_document(FORM, document)["vehicle"] == vehicle

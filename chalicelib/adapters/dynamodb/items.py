@@ -8,7 +8,7 @@ JSON text that was validated).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.dates import berlin_today
@@ -21,6 +21,7 @@ from chalicelib.domain.records import (
     PaymentEventRecord,
     PermitRecord,
     PermitSummary,
+    PlateClaim,
 )
 
 __all__ = [
@@ -36,6 +37,9 @@ __all__ = [
     "permit_from_item",
     "permit_item",
     "permit_key",
+    "plate_claim_from_item",
+    "plate_claim_item",
+    "plate_claim_key",
 ]
 
 Item = dict[str, Any]
@@ -90,6 +94,8 @@ def _summary_item(summary: PermitSummary) -> dict[str, Any]:
             "valid_to": _s(summary.valid_to.isoformat()),
             "token": _s(summary.token),
             "issued_at": _s(summary.issued_at.isoformat()),
+            "permit_type": _n(summary.permit_type),
+            "claimed_plates": {"L": [_s(p) for p in summary.claimed_plates]},
         }
     }
 
@@ -105,6 +111,8 @@ def _summary_from(value: dict[str, Any]) -> PermitSummary:
         valid_to=date.fromisoformat(m["valid_to"]["S"]),
         token=m["token"]["S"],
         issued_at=datetime.fromisoformat(m["issued_at"]["S"]),
+        permit_type=int(m["permit_type"]["N"]) if "permit_type" in m else 0,
+        claimed_plates=tuple(p["S"] for p in m.get("claimed_plates", {}).get("L", [])),
     )
 
 
@@ -143,6 +151,12 @@ def application_item(app: Application) -> Item:
         item["permit"] = _summary_item(app.permit)
     if app.flags:
         item["flags"] = {"L": [_s(flag) for flag in app.flags]}
+    if app.fee_breakdown is not None:
+        item["fee_breakdown"] = _s(
+            json.dumps(app.fee_breakdown, ensure_ascii=False, separators=(",", ":"))
+        )
+    if app.zone is not None:
+        item["zone"] = _s(app.zone)
     return item
 
 
@@ -174,6 +188,8 @@ def application_from_item(item: Item) -> Application:
         payment_id=item["payment_id"]["S"] if "payment_id" in item else None,
         permit=_summary_from(item["permit"]) if "permit" in item else None,
         flags=tuple(f["S"] for f in item.get("flags", {}).get("L", [])),
+        fee_breakdown=json.loads(item["fee_breakdown"]["S"]) if "fee_breakdown" in item else None,
+        zone=item["zone"]["S"] if "zone" in item else None,
     )
 
 
@@ -194,6 +210,7 @@ def permit_item(permit: PermitRecord) -> Item:
         "key_id": _n(permit.key_id),
         "status": _s(permit.status.value),
         "issued_at": _s(permit.issued_at.isoformat()),
+        "claimed_plates": {"L": [_s(p) for p in permit.claimed_plates]},
     }
 
 
@@ -212,6 +229,41 @@ def permit_from_item(item: Item) -> PermitRecord:
         key_id=int(item["key_id"]["N"]),
         status=Status(item["status"]["S"]),
         issued_at=datetime.fromisoformat(item["issued_at"]["S"]),
+        claimed_plates=tuple(p["S"] for p in item.get("claimed_plates", {}).get("L", [])),
+    )
+
+
+def plate_claim_key(permit_type: int, plate: str) -> Item:
+    return {"PK": _s(f"PLATE#{permit_type}#{plate}"), "SK": _s("C")}
+
+
+PLATE_CLAIM_RETENTION_DAYS = 30  # after the validity ends, TTL removes the item
+
+
+def plate_claim_item(claim: PlateClaim) -> Item:
+    """No personal data beyond the plate, which the permit and its token carry anyway."""
+    end = datetime.combine(claim.valid_to, datetime.min.time(), tzinfo=UTC)
+    expires = end + timedelta(days=PLATE_CLAIM_RETENTION_DAYS)
+    return {
+        **plate_claim_key(claim.permit_type, claim.plate),
+        "type": _s("plate_claim"),
+        "application_id": _s(claim.application_id),
+        "serial": _n(claim.serial),
+        "valid_from": _s(claim.valid_from.isoformat()),
+        "valid_to": _s(claim.valid_to.isoformat()),
+        "expires_at": _n(int(expires.timestamp())),
+    }
+
+
+def plate_claim_from_item(item: Item) -> PlateClaim:
+    permit_type, plate = item["PK"]["S"].removeprefix("PLATE#").split("#", 1)
+    return PlateClaim(
+        permit_type=int(permit_type),
+        plate=plate,
+        application_id=item["application_id"]["S"],
+        serial=int(item["serial"]["N"]),
+        valid_from=date.fromisoformat(item["valid_from"]["S"]),
+        valid_to=date.fromisoformat(item["valid_to"]["S"]),
     )
 
 

@@ -15,6 +15,7 @@ The client's timeouts and retry budget are set where it is built (``adapters/aws
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,11 +29,13 @@ from chalicelib.domain.records import (
     IdempotencyRecord,
     PaymentEventRecord,
     PermitRecord,
+    PlateClaim,
 )
 from chalicelib.services.store_errors import (
     DuplicateEventError,
     IdempotencyKeyUsedError,
     PermitSerialTakenError,
+    PlateTakenError,
     StaleApplicationError,
     StoreError,
     StoreRejectedError,
@@ -43,6 +46,10 @@ __all__ = ["DynamoDBStore"]
 
 _NEW = "attribute_not_exists(PK)"
 _SAME_VERSION = "attribute_exists(PK) AND #version = :expected_version"
+# A plate's claim is free when there is none or the permit holding it ends before ours starts.
+_PLATE_FREE = "attribute_not_exists(PK) OR valid_to < :starts"
+_PLATE_OURS = "application_id = :app AND serial = :serial"
+_RELEASING = frozenset({Status.REVOKED, Status.SUPERSEDED})
 
 
 class DynamoDBStore:
@@ -118,8 +125,13 @@ class DynamoDBStore:
         audits: Sequence[AuditEntry],
         idempotency: IdempotencyRecord | None = None,
         permit: PermitRecord | None = None,
+        plate_claims: Sequence[PlateClaim] = (),
     ) -> None:
-        """Create an application (and, for free forms, its permit) in one request."""
+        """Create an application (and, for free forms, its permit) in one request.
+
+        ``plate_claims`` are the plates this application will hold exclusively: each must be
+        free (a condition check), or, with a permit (a free form), is claimed right away.
+        """
         actions: list[tuple[str, dict[str, Any]]] = []
         if idempotency is not None:
             # An expired record may linger until DynamoDB's TTL sweep (days, or never on
@@ -135,6 +147,19 @@ class DynamoDBStore:
         actions.append(("application", _put(items.application_item(app), _NEW)))
         if permit is not None:
             actions.append(("permit", _put(items.permit_item(permit), _NEW)))
+        for claim in plate_claims:
+            if permit is not None:
+                actions.append(_claim_put(claim))
+            else:
+                check = {
+                    "ConditionCheck": {
+                        "Key": items.plate_claim_key(claim.permit_type, claim.plate),
+                        "ConditionExpression": _PLATE_FREE,
+                        "ExpressionAttributeValues": {":starts": _day(claim.valid_from)},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                }
+                actions.append((f"plate:{claim.plate}", check))
         actions += _audit_actions(audits, app.version)
         self._transact(actions)
 
@@ -164,6 +189,9 @@ class DynamoDBStore:
         actions.append(("application", put))
         if new_permit is not None:
             actions.append(("permit", _put(items.permit_item(new_permit), _NEW)))
+            actions += [_claim_put(claim) for claim in _claims_of(new_permit)]
+        if permit_status is not None and permit_status[2] in _RELEASING:
+            actions += self._releases(before)
         if permit_status is not None:
             serial, expected, new_status = permit_status
             update = {
@@ -181,6 +209,38 @@ class DynamoDBStore:
             actions.append(("permit_status", update))
         actions += _audit_actions(audits, after.version)
         self._transact(actions)
+
+    def get_plate_claim(self, permit_type: int, plate: str) -> PlateClaim | None:
+        item = self._get(items.plate_claim_key(permit_type, plate))
+        return items.plate_claim_from_item(item) if item else None
+
+    def _releases(self, app: Application) -> list[tuple[str, dict[str, Any]]]:
+        """Deletes of the plate claims this application's permit still holds.
+
+        A claim may already belong to a later permit (one that starts after ours ends), so
+        each is read first and deleted only if it is still ours; the delete's condition
+        catches a change in between (the caller re-reads and retries).
+        """
+        permit = app.permit
+        if permit is None or not permit.claimed_plates:
+            return []
+        actions = []
+        for plate in permit.claimed_plates:
+            held = self.get_plate_claim(permit.permit_type, plate)
+            if held is None or (held.application_id, held.serial) != (app.id, permit.serial):
+                continue
+            delete = {
+                "Delete": {
+                    "Key": items.plate_claim_key(permit.permit_type, plate),
+                    "ConditionExpression": _PLATE_OURS,
+                    "ExpressionAttributeValues": {
+                        ":app": {"S": app.id},
+                        ":serial": {"N": str(permit.serial)},
+                    },
+                }
+            }
+            actions.append(("release", delete))
+        return actions
 
     def record_event(
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
@@ -209,6 +269,31 @@ class DynamoDBStore:
             raise _cancellation_error(error, [name for name, _ in actions]) from error
         except (BotoCoreError, ClientError) as error:
             raise _store_error(error) from error
+
+
+def _day(day: date) -> dict[str, str]:
+    return {"S": day.isoformat()}
+
+
+def _claims_of(permit: PermitRecord) -> list[PlateClaim]:
+    return [
+        PlateClaim(
+            permit.permit_type,
+            plate,
+            permit.application_id,
+            permit.serial,
+            permit.valid_from,
+            permit.valid_to,
+        )
+        for plate in permit.claimed_plates
+    ]
+
+
+def _claim_put(claim: PlateClaim) -> tuple[str, dict[str, Any]]:
+    put = _put(items.plate_claim_item(claim), _PLATE_FREE)
+    put["Put"]["ExpressionAttributeValues"] = {":starts": _day(claim.valid_from)}
+    put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return (f"plate:{claim.plate}", put)
 
 
 def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:
@@ -272,8 +357,13 @@ def _cancellation_error(error: Any, names: list[str]) -> StoreError:
         if name == "application":
             current = items.application_from_item(old) if old and "id" in old else None
             return StaleApplicationError(current)
+        if name.startswith("plate:"):
+            held = items.plate_claim_from_item(old) if old and "serial" in old else None
+            return PlateTakenError(name.removeprefix("plate:"), held)
     if any(code in _CONFLICT_REASONS for code in codes):
-        return StaleApplicationError(None)  # audit entry or permit status taken, or a conflict
+        # An audit entry or the permit status taken, a plate release that lost its claim,
+        # or a concurrent transaction: re-read and retry.
+        return StaleApplicationError(None)
     summary = "TransactionCanceled:" + ",".join(codes)
     if any(code in _REJECTED_REASONS for code in codes):
         return StoreRejectedError(summary)

@@ -18,7 +18,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from chalicelib.adapters.pdf.fonts import FontMetrics, LeanTTFont, font_metrics
-from chalicelib.adapters.pdf.layout import PlacedLine, fit_lines, split_value
+from chalicelib.adapters.pdf.layout import (
+    PlacedLine,
+    TextDoesNotFitError,
+    fit_lines,
+    split_value,
+)
 from chalicelib.adapters.pdf.pdfwrite import FontSubsets, PdfObjects, number, text_operators
 from chalicelib.adapters.pdf.qr import QUIET_ZONE, encode_qr
 from chalicelib.adapters.pdf.qr_path import qr_path_operators
@@ -107,6 +112,44 @@ class PdfTemplateRenderer:
         charset = self._font().charset
         return frozenset(ch for ch in text if ch not in "\n\r\u00a0" and ord(ch) not in charset)
 
+    def text_width(self, text: str) -> float:
+        """Width of ``text`` at 1 pt in the embedded font (for checks that size values)."""
+        return self._font().width_at_1pt(text)
+
+    def place(self, template: str, fields: Mapping[str, str]) -> dict[str, list[PlacedLine]]:
+        """Where each value would be drawn, by placeholder; raises TextDoesNotFitError."""
+        tpl = self._template(template)
+        font = self._font()
+        return {
+            name: self._place(tpl, font, {name: value})
+            for name, value in fields.items()
+            if name in tpl.fields and name != QR_FIELD
+        }
+
+    @staticmethod
+    def _place(tpl: Template, font: _Font, fields: Mapping[str, str]) -> list[PlacedLine]:
+        placed: list[PlacedLine] = []
+        for name, boxes in tpl.fields.items():
+            if name == QR_FIELD or name not in fields:
+                continue
+            lines = split_value(fields[name])
+            for box in boxes:
+                try:
+                    placed.extend(
+                        fit_lines(
+                            lines,
+                            _rect(box),
+                            box.max_size,
+                            box.align,
+                            font.width_at_1pt,
+                            font.metrics,
+                            wrap=box.wrap,
+                        )
+                    )
+                except TextDoesNotFitError as error:
+                    raise TextDoesNotFitError(f"field {name!r}: {error}") from error
+        return placed
+
     # -- rendering ---------------------------------------------------------------------
 
     def render(self, template: str, fields: Mapping[str, str], qr_content: str) -> bytes:
@@ -119,17 +162,7 @@ class PdfTemplateRenderer:
                 shown = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(missing))
                 raise ValueError(f"field {name!r} has characters the font lacks: {shown}")
 
-        placed: list[PlacedLine] = []
-        for name, boxes in tpl.fields.items():
-            if name == QR_FIELD or name not in fields:
-                continue
-            lines = split_value(fields[name])
-            for box in boxes:
-                placed.extend(
-                    fit_lines(
-                        lines, _rect(box), box.max_size, box.align, font.width_at_1pt, font.metrics
-                    )
-                )
+        placed = self._place(tpl, font, fields)
 
         subsets = FontSubsets(font.font, font.metrics, font.file_lock)
         try:

@@ -3,8 +3,8 @@
 A template is a one-page PDF made in any editor. Its form fields are placeholders only: the
 fully qualified field name (``permit.zone``: a field ``zone`` under a parent ``permit``, or a
 flat name with dots, as some editors write it) is the data path, each widget's rectangle is
-where the value goes, an optional font size in the field's ``/DA`` caps the size and ``/Q``
-aligns the text, as in any PDF form.
+where the value goes, an optional font size in the field's ``/DA`` caps the size, ``/Q``
+aligns the text and the "multiline" flag lets a long value wrap, as in any PDF form.
 
 Per request the renderer must not parse or re-serialise the template. So this module does it
 once: it drops the widgets and the ``/AcroForm``, wraps the page's own content in ``q``/``Q``
@@ -36,6 +36,7 @@ from pypdf.generic import (
 __all__ = ["FieldBox", "Template", "load_template"]
 
 OVERLAY_NAME = "/PermitValues"
+MULTILINE_FLAG = 1 << 12  # /Ff bit 13 of a text field (ISO 32000-1, table 228)
 _SIZE_IN_DA = re.compile(rb"(\d+(?:\.\d*)?|\.\d+)\s+Tf\b")
 
 
@@ -50,6 +51,7 @@ class FieldBox:
     y1: float
     max_size: float  # 0: as large as the rectangle allows
     align: int  # 0 left, 1 centre, 2 right
+    wrap: bool = False  # the field's "multiline" flag: a long value may take more lines
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def _collect_fields(page: Any, acroform: Any) -> tuple[dict[str, tuple[FieldBox,
         x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
         da = _inherited(annot, "/DA")
         align = _inherited(annot, "/Q")
+        flags = _inherited(annot, "/Ff")
         fields.setdefault(name, []).append(
             FieldBox(
                 name=name,
@@ -120,6 +123,7 @@ def _collect_fields(page: Any, acroform: Any) -> tuple[dict[str, tuple[FieldBox,
                 y1=max(y0, y1),
                 max_size=_font_size(da if da is not None else default_da),
                 align=int(align if align is not None else default_q),
+                wrap=bool(int(flags or 0) & MULTILINE_FLAG),
             )
         )
     return {name: tuple(boxes) for name, boxes in fields.items()}, keep
