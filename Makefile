@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 # The stamp names the interpreter version, so a venv left by another Python is rebuilt.
 STAMP := $(VENV)/.installed-py3.13
 
-.PHONY: run test test-fast lint bench package system-deps check-forms clean
+.PHONY: run test test-fast lint bench package system-deps check-forms clean assets
+ASSETS := chalicelib/web/assets/dist/manifest.json
+ASSET_SOURCES := $(wildcard chalicelib/web/assets/src/*) $(shell find chalicelib/web/templates -name '*.html')
 
 $(STAMP): requirements.txt pyproject.toml
 	@interpreter=$$(scripts/find-python.sh) || exit 1; \
@@ -20,15 +22,26 @@ $(STAMP): requirements.txt pyproject.toml
 system-deps:
 	@bash scripts/install-system-deps.sh
 
-run: $(STAMP)
+# KERN UX from npm at the lockfile's versions, then the hashed CSS/fonts/script (see
+# scripts/build_assets.py); `npm ci` reruns only when the lockfile changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || bash scripts/install-system-deps.sh
+	npm ci --no-audit --no-fund
+
+$(ASSETS): node_modules/.package-lock.json $(ASSET_SOURCES) scripts/build_assets.py | $(STAMP)
+	$(PY) -m scripts.build_assets
+
+assets: $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(PY) -m scripts.run_local
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(ASSETS)
 	$(PY) -m ruff check .
 	$(PY) -m mypy app.py chalicelib scripts bench
 	$(PY) -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(ASSETS)
 	$(PY) -m pytest tests/unit
 
 lint: $(STAMP)
@@ -36,14 +49,14 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy app.py chalicelib scripts bench
 
-bench: $(STAMP)
+bench: $(STAMP) $(ASSETS)
 	$(PY) -m bench
 
 check-forms: $(STAMP)
 	$(PY) -m scripts.check_forms
 
-package: $(STAMP)
+package: $(STAMP) $(ASSETS)
 	$(PY) -m scripts.package
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules chalicelib/web/assets/dist

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-__all__ = ["APP_ROOT", "ConfigurationError", "Settings"]
+__all__ = ["APP_ROOT", "TEST_STAGES", "ConfigurationError", "Settings"]
 
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
+DEFAULT_LOCAL_MAIL_DIR = APP_ROOT / ".local" / "mail"  # git-ignored
+#: Stages that may use test-only parts (sandbox payments, the local mailbox page, SMTP).
+TEST_STAGES = frozenset({"local", "test"})
 
 
 class ConfigurationError(Exception):
@@ -51,6 +54,14 @@ class Settings:
     unpaid_cancel_after: timedelta = timedelta(hours=48)
     resources_dir: Path = APP_ROOT
     authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
+    mail_backend: str = "smtp"  # "smtp" (local run, tests) or "ses" (AWS)
+    mail_from: str = "Stadt Musterstadt <noreply@musterstadt.example>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    local_mail_dir: Path = DEFAULT_LOCAL_MAIL_DIR
+    #: Origins of the payment provider's checkout pages: a "Pay" form POST ends there, and
+    #: browsers apply the pages' CSP ``form-action`` to that redirect (e.g. Stripe's).
+    checkout_origins: tuple[str, ...] = ()
 
     @property
     def schemas_dir(self) -> Path:
@@ -59,6 +70,24 @@ class Settings:
     @property
     def templates_dir(self) -> Path:
         return self.resources_dir / "pdf_templates"
+
+    @property
+    def site_config_path(self) -> Path:
+        """The city's own texts: legal pages, contacts (``config/site.json``, shipped in the zip)."""
+        return self.resources_dir / "config" / "site.json"
+
+    @property
+    def is_test_stage(self) -> bool:
+        return self.stage in TEST_STAGES
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get ``Secure`` (and the ``__Host-`` prefix) whenever the service is on https.
+
+        Only the local run and the tests serve plain http on 127.0.0.1, where some browsers
+        (Safari, curl) drop a ``Secure`` cookie; everywhere else the public URL is https.
+        """
+        return self.public_base_url.startswith("https://")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,4 +113,13 @@ class Settings:
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
             resources_dir=Path(env.get("PERMIT_RESOURCES_DIR", str(APP_ROOT))),
+            mail_backend=env.get(
+                "PERMIT_MAIL_BACKEND",
+                "smtp" if env.get("PERMIT_STAGE", "local") in TEST_STAGES else "ses",
+            ),
+            mail_from=env.get("PERMIT_MAIL_FROM", cls.mail_from),
+            smtp_host=env.get("PERMIT_SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(env.get("PERMIT_SMTP_PORT", "1025")),
+            local_mail_dir=Path(env.get("PERMIT_LOCAL_MAIL_DIR", str(DEFAULT_LOCAL_MAIL_DIR))),
+            checkout_origins=_csv(env.get("PERMIT_CHECKOUT_ORIGINS", "")),
         )

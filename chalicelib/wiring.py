@@ -10,8 +10,6 @@ name is refused at run time too: a misspelt override must fail, not be silently 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from chalicelib.config import Settings
@@ -27,15 +25,19 @@ if TYPE_CHECKING:
     from chalicelib.services.applications import ApplicationAccess
     from chalicelib.services.checkout import CheckoutService
     from chalicelib.services.documents import DocumentService
+    from chalicelib.services.drafts import DraftService
     from chalicelib.services.expiry import UnpaidCanceller
     from chalicelib.services.form_registry import FormRegistry
     from chalicelib.services.issuance import Issuer, NewPermit
     from chalicelib.services.keyring import KeyRing
+    from chalicelib.services.links import CitizenLinks
+    from chalicelib.services.notifications import Notifier
     from chalicelib.services.payments import PaymentService
     from chalicelib.services.ports import (
         ApplicationStore,
         Clock,
         DocumentRenderer,
+        Mailer,
         PaymentProvider,
         Signer,
     )
@@ -62,6 +64,7 @@ class Overrides(TypedDict, total=False):
     payment_provider: PaymentProvider | None
     webhook_transport: Transport
     renderer: DocumentRenderer
+    mailer: Mailer
 
 
 _OVERRIDABLE = frozenset(Overrides.__annotations__)
@@ -113,7 +116,9 @@ class Container:
 
     def subkey(self, purpose: str) -> bytes:
         """A key for one purpose derived from the app secret, so one secret serves several."""
-        return hmac.new(self.settings.app_secret, purpose.encode(), hashlib.sha256).digest()
+        from chalicelib.domain.access import purpose_key
+
+        return purpose_key(self.settings.app_secret, purpose)
 
     @functools.cached_property
     def signer(self) -> Signer:
@@ -139,6 +144,8 @@ class Container:
         import base64
 
         from chalicelib.services.keyring import KeyRing
+    from chalicelib.services.links import CitizenLinks
+    from chalicelib.services.notifications import Notifier
 
         retired = []
         for entry in self.settings.retired_keys:
@@ -218,6 +225,7 @@ class Container:
     @functools.cached_property
     def documents(self) -> DocumentService:
         from chalicelib.services.documents import DocumentService
+    from chalicelib.services.drafts import DraftService
 
         return DocumentService(
             self.access,
@@ -244,6 +252,47 @@ class Container:
         from chalicelib.services.applications import ApplicationAccess
 
         return ApplicationAccess(self.store)
+
+    @functools.cached_property
+    def links(self) -> CitizenLinks:
+        from chalicelib.services.links import CitizenLinks
+
+        return CitizenLinks(self.settings.public_base_url, self.settings.app_secret)
+
+    @functools.cached_property
+    def drafts(self) -> DraftService:
+        from chalicelib.services.drafts import DraftService
+
+        return DraftService(self.store, self.registry, self.clock)  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def mailer(self) -> Mailer:
+        """SES v2 in AWS; SMTP where configured (the local run's embedded server, tests)."""
+        if "mailer" in self._overrides:
+            return self._overrides["mailer"]
+        settings = self.settings
+        if settings.mail_backend == "ses":
+            import boto3
+
+            from chalicelib.adapters.mail.ses import SesMailer
+
+            return SesMailer(boto3.client("sesv2"), settings.mail_from)
+        from chalicelib.adapters.mail.smtp import SmtpMailer
+
+        return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+
+    @functools.cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.services.notifications import Notifier
+
+        return Notifier(
+            self.store,  # type: ignore[arg-type]
+            self.mailer,
+            self.registry,
+            self.links,
+            self.clock,
+            self.settings.authority_name,
+        )
 
     @functools.cached_property
     def staff(self) -> StaffService:

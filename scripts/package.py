@@ -27,6 +27,7 @@ def stage_sources(target: Path) -> Path:
     target.mkdir(parents=True)
     shutil.copy2(APP_ROOT / "app.py", target / "app.py")
     shutil.copy2(APP_ROOT / "requirements.txt", target / "requirements.txt")
+    # chalicelib/ includes the built assets (web/assets/dist: CSS, fonts, KERN's licence)
     shutil.copytree(APP_ROOT / "chalicelib", target / "chalicelib", ignore=_IGNORE)
     chalice_dir = target / ".chalice"
     chalice_dir.mkdir()
@@ -35,6 +36,7 @@ def stage_sources(target: Path) -> Path:
     vendor = target / "vendor"
     shutil.copytree(APP_ROOT / "schemas", vendor / "schemas", ignore=_IGNORE)
     shutil.copytree(APP_ROOT / "pdf_templates", vendor / "pdf_templates", ignore=_IGNORE)
+    shutil.copytree(APP_ROOT / "config", vendor / "config", ignore=_IGNORE)
     return target
 
 

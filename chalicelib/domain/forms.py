@@ -87,6 +87,11 @@ class FormDefinition:
         )
 
     @property
+    def email_pointer(self) -> str | None:
+        """Where the citizen's e-mail address is: the first ``format: email`` property."""
+        return _first_email(self.schema, "")
+
+    @property
     def currency(self) -> str:
         return str(self._fee["currency"])
 
@@ -111,3 +116,15 @@ class FormDefinition:
             return None
         amount = self._fee["amounts_cents"].get(str(choice))
         return None if amount is None else Fee(int(amount), self.currency)
+
+
+def _first_email(node: Any, pointer: str) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    if node.get("format") == "email" and pointer:
+        return pointer
+    for name, child in (node.get("properties") or {}).items():
+        found = _first_email(child, f"{pointer}/{name}")
+        if found is not None:
+            return found
+    return None

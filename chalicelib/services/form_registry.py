@@ -172,6 +172,7 @@ class FormRegistry:
                     path, "/x-service/id", f"id must match file name {path.stem!r}"
                 )
             self._check_pointers(path, schema)
+            self._check_pages(path, schema)
             self._check_examples(path, form)
             forms[form.id] = form
         return forms
@@ -189,6 +190,39 @@ class FormRegistry:
                     f"{pointer!r} names no property of the form",
                 )
 
+    @staticmethod
+    def _check_pages(path: Path, schema: dict[str, Any]) -> None:
+        """What the meta-schema cannot say: x-page names a declared page, every option is labelled."""
+        pages = schema.get("x-pages") or {}
+        used: set[str] = set()
+        for name, child in schema["properties"].items():
+            page = child.get("x-page") if isinstance(child, dict) else None
+            if page is None:
+                continue
+            if child.get("type") == "object":
+                raise FormDefinitionError(
+                    path, f"/properties/{name}/x-page", "a group is a page of its own"
+                )
+            if page not in pages:
+                raise FormDefinitionError(
+                    path, f"/properties/{name}/x-page", f"page {page!r} is not in x-pages"
+                )
+            if page in schema["properties"] and page != name:
+                raise FormDefinitionError(
+                    path, f"/properties/{name}/x-page", f"page {page!r} is also a property"
+                )
+            used.add(page)
+        for page in pages:
+            if page not in used:
+                raise FormDefinitionError(path, f"/x-pages/{page}", "no property names this page")
+        for pointer, node in _labelled_nodes(schema["properties"], "/properties"):
+            titles = node.get("x-enum-titles") or {}
+            for value in node.get("enum", ()):
+                if str(value) not in titles:
+                    raise FormDefinitionError(
+                        path, f"{pointer}/x-enum-titles", f"no label for option {value!r}"
+                    )
+
     def _check_examples(self, path: Path, form: FormDefinition) -> None:
         validator = self.validator(form)
         for index, example in enumerate(form.schema["examples"]):
@@ -198,3 +232,12 @@ class FormRegistry:
                 raise FormDefinitionError(path, pointer, error.message)
             if form.fee_for(example) is None:
                 raise FormDefinitionError(path, "/x-service/fee", f"no fee for example {index}")
+
+
+def _labelled_nodes(properties: dict[str, Any], pointer: str) -> Iterator[tuple[str, Any]]:
+    for name, child in properties.items():
+        if not isinstance(child, dict):
+            continue
+        here = f"{pointer}/{name}"
+        yield here, child
+        yield from _labelled_nodes(child.get("properties") or {}, f"{here}/properties")

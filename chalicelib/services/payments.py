@@ -16,7 +16,10 @@ from typing import Any
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
+from chalicelib.domain.pointers import resolve_pointer
+from chalicelib.domain.records import OutboxMessage
 from chalicelib.services.issuance import Issuer
+from chalicelib.services.notifications import issued_mail
 from chalicelib.services.ports import ApplicationStore, Clock, PaymentEvent, PaymentProvider
 from chalicelib.services.store_errors import (
     DuplicateEventError,
@@ -147,7 +150,14 @@ class PaymentService:
         new = self._issuance.build(
             form, app, actor=marker.provider, payment_id=event.payment_id, now=now
         )
-        self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+        self._store.save(
+            app,
+            new.application,
+            [new.audit],
+            event=marker,
+            new_permit=new.permit,
+            outbox=_issued_mails(form, app, now),
+        )
         return WebhookOutcome("issued")
 
     def _refunded(
@@ -175,3 +185,12 @@ class PaymentService:
         # this payment does not issue a permit that was already paid back.
         flag = f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}"
         return self._flag(app, flag, marker, now, event.payment_id)
+
+
+def _issued_mails(form: Any, app: Application, now: datetime) -> list[OutboxMessage]:
+    """The "permit issued" mail, written in the issuing transaction (so sent exactly once)."""
+    pointer = form.email_pointer if form is not None else None
+    email = resolve_pointer(app.data, pointer) if pointer else None
+    if not isinstance(email, str):
+        return []
+    return [issued_mail(email, app.lang, app.form_id, app.id, now)]

@@ -16,7 +16,9 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
     AuditEntry,
+    Draft,
     IdempotencyRecord,
+    OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
 )
@@ -27,6 +29,10 @@ __all__ = [
     "CheckoutRequest",
     "Clock",
     "DocumentRenderer",
+    "DraftStore",
+    "MailMessage",
+    "Mailer",
+    "OutboxStore",
     "PaymentEvent",
     "PaymentEventType",
     "PaymentProvider",
@@ -140,6 +146,7 @@ class ApplicationStore(Protocol):
         audits: Sequence[AuditEntry],
         idempotency: IdempotencyRecord | None = None,
         permit: PermitRecord | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None: ...
 
     def save(
@@ -151,8 +158,43 @@ class ApplicationStore(Protocol):
         event: PaymentEventRecord | None = None,
         new_permit: PermitRecord | None = None,
         permit_status: tuple[int, Status, Status] | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None: ...
 
     def record_event(
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
     ) -> None: ...
+
+
+class DraftStore(Protocol):
+    """Unfinished answers (same table; TTL-expired drafts are filtered on read)."""
+
+    def get_draft(self, draft_id: str, now_epoch: int) -> Draft | None: ...
+
+    def put_draft(
+        self, draft: Draft, expected_version: int | None, outbox: Sequence[OutboxMessage] = ()
+    ) -> None: ...
+
+
+class OutboxStore(Protocol):
+    """Mails waiting to be sent: claimed conditionally, so each is sent once per event."""
+
+    def claim_outbox(
+        self, message_id: str, now_epoch: int, lease_seconds: int
+    ) -> OutboxMessage | None: ...
+
+    def finish_outbox(self, message_id: str, sent: bool, expires_at: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    to: str
+    subject: str
+    text: str
+    message_id: str  # the outbox id: lets a mail server or a test tell retries apart
+
+
+class Mailer(Protocol):
+    """Sends one plain-text mail; raises MailDeliveryError when the server refuses it."""
+
+    def send(self, message: MailMessage) -> None: ...

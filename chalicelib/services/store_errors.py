@@ -10,6 +10,7 @@ from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.records import Application, IdempotencyRecord
 
 __all__ = [
+    "DraftChangedError",
     "DuplicateEventError",
     "IdempotencyKeyUsedError",
     "PermitSerialTakenError",
@@ -47,3 +48,7 @@ class IdempotencyKeyUsedError(StoreError):
 
 class PermitSerialTakenError(StoreError):
     """The random permit serial collided with an existing permit; draw another."""
+
+
+class DraftChangedError(StoreError):
+    """The draft was changed (another tab) or created concurrently since it was read."""

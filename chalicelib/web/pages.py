@@ -1,6 +1,6 @@
-"""Static HTML pages: the verification page (`/v`) and the citizen's status page.
+"""Static HTML pages: the verification page (`/v`).
 
-Both are single self-contained files under ``static/`` with inline CSS and one inline script,
+It is a single self-contained file under ``static/`` with inline CSS and one inline script,
 no framework and no external asset, so they load fast on a phone with a weak signal. They
 are read once per process and served as they are: whatever varies (the token, the
 application id) is read by the script from the URL, never put into the HTML by the server.
@@ -10,10 +10,9 @@ these two files, by their SHA-256 hashes (computed here from the files themselve
 a page can never leave a stale hash behind), and ``fetch`` to the service's own origin.
 Everything else is refused: no other script, style, image, frame, form or plugin.
 
-- ``Referrer-Policy: no-referrer``: the status page's PDF link carries the access token in
-  its query string; nothing may leak to another site.
-- ``Cache-Control: public, max-age=300``: the pages are the same for every permit and every
-  application (the token sits in the URL fragment, which never reaches a server or a cache).
+- ``Referrer-Policy: no-referrer``: nothing may leak to another site.
+- ``Cache-Control: public, max-age=300``: the page is the same for every permit (the token
+  sits in the URL fragment, which never reaches a server or a cache).
 """
 
 from __future__ import annotations
@@ -29,12 +28,11 @@ __all__ = [
     "STATIC_DIR",
     "content_security_policy",
     "inline_hashes",
-    "status_page_html",
     "verification_page_html",
 ]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_PAGES = ("verify.html", "status.html")
+_PAGES = ("verify.html",)
 _BLOCK_RE = {
     "script": re.compile(r"<script>(.*?)</script>", re.DOTALL),
     "style": re.compile(r"<style>(.*?)</style>", re.DOTALL),
@@ -49,10 +47,6 @@ def _page(name: str) -> str:
 
 def verification_page_html() -> str:
     return _page("verify.html")
-
-
-def status_page_html() -> str:
-    return _page("status.html")
 
 
 def inline_hashes(kind: str, pages: tuple[str, ...] = _PAGES) -> list[str]:

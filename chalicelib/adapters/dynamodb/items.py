@@ -17,7 +17,9 @@ from chalicelib.domain.records import (
     Application,
     AuditEntry,
     CheckoutInfo,
+    Draft,
     IdempotencyRecord,
+    OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
     PermitSummary,
@@ -28,11 +30,17 @@ __all__ = [
     "application_item",
     "application_key",
     "audit_item",
+    "draft_from_item",
+    "draft_item",
+    "draft_key",
     "event_item",
     "event_key",
     "idempotency_from_item",
     "idempotency_item",
     "idempotency_key",
+    "outbox_from_item",
+    "outbox_item",
+    "outbox_key",
     "permit_from_item",
     "permit_item",
     "permit_key",
@@ -141,6 +149,8 @@ def application_item(app: Application) -> Item:
         item["permit"] = _summary_item(app.permit)
     if app.flags:
         item["flags"] = {"L": [_s(flag) for flag in app.flags]}
+    if app.lang != "de":
+        item["lang"] = _s(app.lang)
     return item
 
 
@@ -171,6 +181,7 @@ def application_from_item(item: Item) -> Application:
         payment_id=item["payment_id"]["S"] if "payment_id" in item else None,
         permit=_summary_from(item["permit"]) if "permit" in item else None,
         flags=tuple(f["S"] for f in item.get("flags", {}).get("L", [])),
+        lang=item["lang"]["S"] if "lang" in item else "de",
     )
 
 
@@ -276,3 +287,72 @@ def event_item(record: PaymentEventRecord) -> Item:
         "received_at": _s(record.received_at.isoformat()),
         "expires_at": _n(record.expires_at),
     }
+
+
+def draft_key(draft_id: str) -> Item:
+    return {"PK": _s(f"DRAFT#{draft_id}"), "SK": _s("D")}
+
+
+def outbox_key(message_id: str) -> Item:
+    return {"PK": _s(f"OUTBOX#{message_id}"), "SK": _s("O")}
+
+
+def draft_item(draft: Draft) -> Item:
+    item: Item = {
+        **draft_key(draft.id),
+        "type": _s("draft"),
+        "id": _s(draft.id),
+        "form_id": _s(draft.form_id),
+        "data": _s(json.dumps(draft.data, ensure_ascii=False, separators=(",", ":"))),
+        "version": _n(draft.version),
+        "created_at": _s(draft.created_at.isoformat()),
+        "updated_at": _s(draft.updated_at.isoformat()),
+        "expires_at": _n(draft.expires_at),
+    }
+    if draft.resume_nonce is not None:
+        item["resume_nonce"] = _s(draft.resume_nonce)
+    if draft.application_id is not None:
+        item["application_id"] = _s(draft.application_id)
+    return item
+
+
+def draft_from_item(item: Item) -> Draft:
+    return Draft(
+        id=item["id"]["S"],
+        form_id=item["form_id"]["S"],
+        data=json.loads(item["data"]["S"]),
+        version=int(item["version"]["N"]),
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+        expires_at=int(item["expires_at"]["N"]),
+        resume_nonce=item["resume_nonce"]["S"] if "resume_nonce" in item else None,
+        application_id=item["application_id"]["S"] if "application_id" in item else None,
+    )
+
+
+def outbox_item(message: OutboxMessage) -> Item:
+    """A PENDING message; the stream handler (or the local drain) claims and sends it."""
+    return {
+        **outbox_key(message.id),
+        "type": _s("outbox"),
+        "id": _s(message.id),
+        "kind": _s(message.kind),
+        "to": _s(message.to),
+        "lang": _s(message.lang),
+        "params": {"M": {k: _s(v) for k, v in message.params.items()}},
+        "created_at": _s(message.created_at.isoformat()),
+        "expires_at": _n(message.expires_at),
+        "mail_status": _s("PENDING"),
+    }
+
+
+def outbox_from_item(item: Item) -> OutboxMessage:
+    return OutboxMessage(
+        id=item["id"]["S"],
+        kind=item["kind"]["S"],
+        to=item.get("to", {}).get("S", ""),
+        lang=item["lang"]["S"],
+        params={k: v["S"] for k, v in item.get("params", {}).get("M", {}).items()},
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        expires_at=int(item["expires_at"]["N"]),
+    )

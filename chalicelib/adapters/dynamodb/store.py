@@ -16,11 +16,14 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
     AuditEntry,
+    Draft,
     IdempotencyRecord,
+    OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
 )
 from chalicelib.services.store_errors import (
+    DraftChangedError,
     DuplicateEventError,
     IdempotencyKeyUsedError,
     PermitSerialTakenError,
@@ -110,8 +113,13 @@ class DynamoDBStore:
         audits: Sequence[AuditEntry],
         idempotency: IdempotencyRecord | None = None,
         permit: PermitRecord | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None:
-        """Create an application (and, for free forms, its permit) in one request."""
+        """Create an application (and, for free forms, its permit) in one request.
+
+        ``outbox``: the mails this creation causes, written in the same transaction, so a
+        replayed or failed submission never sends one and a successful one always does.
+        """
         actions: list[tuple[str, dict[str, Any]]] = []
         if idempotency is not None:
             # An expired record may linger until DynamoDB's TTL sweep (days, or never on
@@ -128,6 +136,7 @@ class DynamoDBStore:
         if permit is not None:
             actions.append(("permit", _put(items.permit_item(permit), _NEW)))
         actions += _audit_actions(audits, app.version)
+        actions += _outbox_actions(outbox)
         self._transact(actions)
 
     def save(
@@ -139,6 +148,7 @@ class DynamoDBStore:
         event: PaymentEventRecord | None = None,
         new_permit: PermitRecord | None = None,
         permit_status: tuple[int, Status, Status] | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None:
         """Write ``after`` only if the stored application is still ``before``.
 
@@ -172,6 +182,7 @@ class DynamoDBStore:
             }
             actions.append(("permit_status", update))
         actions += _audit_actions(audits, after.version)
+        actions += _outbox_actions(outbox)
         self._transact(actions)
 
     def record_event(
@@ -190,6 +201,87 @@ class DynamoDBStore:
         self._transact(
             [("event", _put(items.event_item(event), _NEW)), ("audit", _put(item, _NEW))]
         )
+
+    # -- drafts ----------------------------------------------------------------------------
+
+    def get_draft(self, draft_id: str, now_epoch: int) -> Draft | None:
+        """The draft, unless its TTL has passed (DynamoDB deletes expired items only later)."""
+        item = self._get(items.draft_key(draft_id))
+        if not item or int(item["expires_at"]["N"]) <= now_epoch:
+            return None
+        return items.draft_from_item(item)
+
+    def put_draft(
+        self, draft: Draft, expected_version: int | None, outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """Create (``expected_version=None``) or replace a draft, with its mails, atomically."""
+        if expected_version is None:
+            put = _put(items.draft_item(draft), _NEW)
+        else:
+            put = _put(items.draft_item(draft), _SAME_VERSION)
+            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+            put["Put"]["ExpressionAttributeValues"] = {
+                ":expected_version": {"N": str(expected_version)}
+            }
+        self._transact([("draft", put), *_outbox_actions(outbox)])
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def claim_outbox(self, message_id: str, now_epoch: int, lease_seconds: int) -> OutboxMessage | None:
+        """Take a PENDING message (or one whose sender died mid-send) for sending; else None.
+
+        A conditional update, so two deliveries of the same stream record (Lambda retries
+        a batch; the local drain may overlap) cannot both send it.
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=items.outbox_key(message_id),
+                UpdateExpression="SET mail_status = :sending, claimed_until = :until",
+                ConditionExpression=(
+                    "attribute_exists(PK) AND (mail_status = :pending OR "
+                    "(mail_status = :sending AND claimed_until < :now))"
+                ),
+                ExpressionAttributeValues={
+                    ":sending": {"S": "SENDING"},
+                    ":pending": {"S": "PENDING"},
+                    ":now": {"N": str(now_epoch)},
+                    ":until": {"N": str(now_epoch + lease_seconds)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return None
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+        return items.outbox_from_item(response["Attributes"])
+
+    def finish_outbox(self, message_id: str, sent: bool, expires_at: int) -> None:
+        """SENT (the address and link parameters removed) or back to PENDING for a retry."""
+        if sent:
+            update = "SET mail_status = :done, expires_at = :expires REMOVE #to, params"
+            values = {":done": {"S": "SENT"}, ":expires": {"N": str(expires_at)}}
+            names = {"#to": "to"}
+        else:
+            update = "SET mail_status = :done"
+            values = {":done": {"S": "PENDING"}}
+            names = {}
+        kwargs: dict[str, Any] = {}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=items.outbox_key(message_id),
+                UpdateExpression=update,
+                ConditionExpression="mail_status = :sending",
+                ExpressionAttributeValues={**values, ":sending": {"S": "SENDING"}},
+                **kwargs,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return  # someone else finished it (a lease that ran out): nothing to undo
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
 
     def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
         client = self._client
@@ -218,6 +310,10 @@ def _audit_actions(
     ]
 
 
+def _outbox_actions(outbox: Sequence[OutboxMessage]) -> list[tuple[str, dict[str, Any]]]:
+    return [("outbox", _put(items.outbox_item(message), _NEW)) for message in outbox]
+
+
 def _code(error: Any) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
@@ -239,6 +335,8 @@ def _cancellation_error(error: Any, names: list[str]) -> Exception:
             return StaleApplicationError(current)
         if name == "permit_status":
             return StaleApplicationError(None)
+        if name == "draft":
+            return DraftChangedError()
     return StoreUnavailableError(
         "TransactionCanceled:" + ",".join(r.get("Code", "") for r in reasons)
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 from chalicelib.web.routes import (
     applications,
     forms,
-    pages,
+    journey,
     payments,
     sandbox,
+    site,
     staff,
+    status,
     verification,
 )
 
@@ -23,7 +25,9 @@ BLUEPRINTS = (
     applications.bp,
     payments.bp,
     verification.bp,
-    pages.bp,
+    site.bp,
+    journey.bp,
+    status.bp,
     sandbox.bp,
     staff.bp,
 )
