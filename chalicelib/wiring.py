@@ -144,8 +144,6 @@ class Container:
         import base64
 
         from chalicelib.services.keyring import KeyRing
-    from chalicelib.services.links import CitizenLinks
-    from chalicelib.services.notifications import Notifier
 
         retired = []
         for entry in self.settings.retired_keys:
@@ -225,7 +223,6 @@ class Container:
     @functools.cached_property
     def documents(self) -> DocumentService:
         from chalicelib.services.documents import DocumentService
-    from chalicelib.services.drafts import DraftService
 
         return DocumentService(
             self.access,

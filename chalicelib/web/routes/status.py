@@ -88,7 +88,7 @@ def status_page(application_id: str) -> Response:
         "pages/status.html",
         form_origins=kit.c.settings.checkout_origins,
         form_title=kit.text(form.title) if form else app.form_id,
-        status=app.status.value,
+        app_status=app.status.value,
         pending=pending,
         poll_url=f"/status/{app.id}/state",
         reference=app.id[:8].upper(),
