@@ -2,8 +2,10 @@
 
 Starts moto's DynamoDB server on 127.0.0.1 (unless AWS_ENDPOINT_URL_DYNAMODB already names
 one), creates the table from infra/resources.json, makes the local secrets under the
-git-ignored .local/ folder, checks every form, then serves the API with `chalice local`.
-Ctrl-C stops both cleanly.
+git-ignored .local/ folder, checks every form, starts an embedded SMTP server that keeps
+every mail under .local/mail/ (listed at /local/mail) and the drain loop that sends the
+outbox through it (the stand-in for the DynamoDB Streams trigger), then serves the pages
+and the API with `chalice local`. Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ def _local_secret(name: str, nbytes: int = 32) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str]:
+def local_environment(
+    dynamodb_endpoint: str,
+    port: int = PORT,
+    smtp_port: int = 1025,
+    mail_dir: Path = LOCAL_DIR / "mail",
+) -> dict[str, str]:
     """Everything the service reads, for the local stage."""
     from chalicelib.adapters.signing.local_key import ensure_local_key
 
@@ -58,6 +65,10 @@ def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str
         PERMIT_STAFF_TOKEN_SHA256=hashlib.sha256(staff_token.encode()).hexdigest(),
         PERMIT_SIGNING_BACKEND="local",
         PERMIT_LOCAL_KEY_PATH=str(key_path),
+        PERMIT_MAIL_BACKEND="smtp",
+        PERMIT_SMTP_HOST=HOST,
+        PERMIT_SMTP_PORT=str(smtp_port),
+        PERMIT_LOCAL_MAIL_DIR=str(mail_dir),
     )
     return env
 
@@ -81,7 +92,11 @@ def main() -> int:
     if not endpoint:
         server = LocalDynamoDB(HOST, 0).start()
         endpoint = server.endpoint
-    env = local_environment(endpoint)
+    from scripts.local_mail import LocalMailServer
+    from scripts.outbox_drain import drain_for
+
+    mail = LocalMailServer(LOCAL_DIR / "mail").start()
+    env = local_environment(endpoint, smtp_port=mail.port)
     client = boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
@@ -91,7 +106,9 @@ def main() -> int:
     )
     create_table(client, TABLE_NAME)
     print(f"DynamoDB (moto) on {endpoint}, table {TABLE_NAME}")
-    print(f"permit-service on http://{HOST}:{PORT}  (Ctrl-C stops)")
+    drain = drain_for(env).start()
+    print(f"mail (SMTP) on {HOST}:{mail.port}, kept in {mail.folder}; read it at /local/mail")
+    print(f"permit-service on http://{HOST}:{PORT}/  (Ctrl-C stops)")
     print(f"staff token (local only): {(LOCAL_DIR / 'staff-token').read_text().strip()}")
     chalice = Path(sys.executable).parent / "chalice"
     command = [
@@ -116,6 +133,8 @@ def main() -> int:
             child.kill()
         return 0
     finally:
+        drain.stop()
+        mail.stop()
         if server is not None:
             server.stop()
         print("stopped")

@@ -1,9 +1,11 @@
 """The running service for end-to-end tests, started the way `make run` starts it.
 
 One live stack per test session: moto's DynamoDB server on 127.0.0.1 (a free port), the table
-created from infra/, and `chalice local --no-autoreload` as a real subprocess on another free
-port, with the environment `scripts.run_local.local_environment` builds (sandbox payments,
-the local signing key under the git-ignored `.local/`). Tests talk to it over real HTTP only;
+created from infra/, an embedded SMTP server (aiosmtpd) keeping every mail in a temporary
+folder, the outbox drain that sends mail from the table's stream (as `make run` does), and
+`chalice local --no-autoreload` as a real subprocess on another free port, with the
+environment `scripts.run_local.local_environment` builds (sandbox payments, the local
+signing key under the git-ignored `.local/`). Tests talk to it over real HTTP only;
 the table is read directly (boto3) for assertions and, in one documented case, for set-up.
 
 Helpers for the common steps (submit an example, open a checkout, pay in the sandbox, send a
@@ -77,7 +79,26 @@ class LiveService:
     dynamodb: Any  # boto3 DynamoDB client on the same endpoint as the service
     table_name: str
     log_path: Path
+    mail_dir: Path
     _example: dict[str, Any] = field(default_factory=dict)
+
+    # -- mail -----------------------------------------------------------------------------
+
+    def mails_to(self, address: str, subject_contains: str = "", timeout: float = 15) -> list[Any]:
+        """The messages the embedded SMTP server received for ``address`` (waits for one)."""
+        from email import policy
+        from email.parser import BytesParser
+
+        deadline = time.monotonic() + timeout
+        while True:
+            found = []
+            for path in sorted(self.mail_dir.glob("*.eml")):
+                message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+                if str(message["To"]) == address and subject_contains in str(message["Subject"]):
+                    found.append(message)
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -299,13 +320,17 @@ def live_service() -> Iterator[LiveService]:
     from scripts.moto_server import LocalDynamoDB
     from scripts.run_local import TABLE_NAME, local_environment
 
+    from scripts.local_mail import LocalMailServer
+    from scripts.outbox_drain import drain_for
+
     port = _free_port()
     base_url = f"http://{HOST}:{port}"
     with (
         LocalDynamoDB(HOST, 0) as dynamodb_server,
         tempfile.TemporaryDirectory(prefix="e2e-service-") as workdir,
+        LocalMailServer(Path(workdir) / "mail") as mail,
     ):
-        env = local_environment(dynamodb_server.endpoint, port)
+        env = local_environment(dynamodb_server.endpoint, port, mail.port, mail.folder)
         client = boto3.client(
             "dynamodb",
             endpoint_url=dynamodb_server.endpoint,
@@ -324,10 +349,12 @@ def live_service() -> Iterator[LiveService]:
             child = subprocess.Popen(
                 command, cwd=APP_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
+        drain = drain_for(env).start()
         try:
             _wait_until_serving(base_url, child, log_path)
-            yield LiveService(base_url, env, client, TABLE_NAME, log_path)
+            yield LiveService(base_url, env, client, TABLE_NAME, log_path, mail.folder)
         finally:
+            drain.stop()
             _stop(child)
 
 

@@ -168,7 +168,7 @@ def kind_of(item: dict[str, Any]) -> str:
     pk, sk = item["PK"]["S"], item["SK"]["S"]
     if pk.startswith("APP#"):
         return "application" if sk == "A" else "audit" if sk.startswith("AUDIT#") else "app-other"
-    return {"PERMIT": "permit", "EVENT": "event", "IDEM": "idempotency"}.get(
+    return {"PERMIT": "permit", "EVENT": "event", "IDEM": "idempotency", "OUTBOX": "outbox"}.get(
         pk.partition("#")[0], "other"
     )
 

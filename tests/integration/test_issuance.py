@@ -104,7 +104,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
     # The table: one application (ISSUED, paid by this payment), one permit, one event marker,
     # audit: submitted, checkout_opened, issued.
     items = world.items()
-    assert kinds(items) == {"application": 1, "audit": 3, "permit": 1, "event": 1}
+    assert kinds(items) == {"application": 1, "audit": 3, "permit": 1, "event": 1, "outbox": 2}
     assert world.audit_events(app.id) == ["submitted", "checkout_opened", "issued"]
     stored = world.application_item(app.id)
     assert stored["status"]["S"] == "ISSUED"
@@ -443,7 +443,7 @@ def test_a_free_form_is_issued_by_the_submission_in_one_request(
         assert app.body["fee"] == {"amount_cents": 0, "currency": "EUR"}
 
         items = world.items()
-        assert kinds(items) == {"application": 1, "audit": 2, "permit": 1}
+        assert kinds(items) == {"application": 1, "audit": 2, "permit": 1, "outbox": 2}
         assert world.audit_events(app.id) == ["submitted", "issued"]
         (permit_item,) = world.permit_items()
         assert permit_item["permit_type"]["N"] == "2"

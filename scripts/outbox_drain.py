@@ -1,0 +1,105 @@
+"""The local run's stand-in for the DynamoDB Streams trigger: read the table's stream, dispatch.
+
+It reads the local table's stream (moto's server implements DynamoDB Streams) shard by
+shard and hands each batch of records to the same ``dispatch`` the Lambda handler calls,
+so the local run sends mail exactly as AWS does. A batch whose dispatch fails is retried
+from the same position after a pause, as Lambda retries a failed batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["StreamDrain"]
+
+log = logging.getLogger("permit_service.drain")
+Dispatch = Callable[[Sequence[Mapping[str, Any]]], object]
+
+
+class StreamDrain:
+    def __init__(
+        self,
+        dynamodb: Any,
+        streams: Any,
+        table_name: str,
+        dispatch: Dispatch,
+        interval: float = 0.3,
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._streams = streams
+        self._table = table_name
+        self._dispatch = dispatch
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._iterators: dict[str, str | None] = {}
+        self.failures = 0
+
+    def start(self) -> StreamDrain:
+        self._thread = threading.Thread(target=self._run, name="outbox-drain", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.drain_once()
+            except Exception:  # keep draining; the next round retries from the same place
+                self.failures += 1
+                log.warning("outbox drain round failed", exc_info=True)
+                self._stop.wait(2.0)
+            self._stop.wait(self._interval)
+
+    def drain_once(self) -> int:
+        """One pass over every shard; returns how many records were dispatched."""
+        arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
+        shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        handled = 0
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self._iterators[shard_id]
+            while iterator:
+                page = self._streams.get_records(ShardIterator=iterator, Limit=100)
+                records = page.get("Records", [])
+                if records:
+                    self._dispatch(records)  # raises: the same iterator is tried again
+                    handled += len(records)
+                iterator = page.get("NextShardIterator")
+                self._iterators[shard_id] = iterator
+                if not records:
+                    break
+        return handled
+
+
+def drain_for(env: Mapping[str, str]) -> StreamDrain:
+    """A drain that sends through a Container built from the service's own environment."""
+    import boto3
+
+    from chalicelib.config import Settings
+    from chalicelib.services.outbox import dispatch
+    from chalicelib.wiring import Container
+
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    endpoint = env["AWS_ENDPOINT_URL_DYNAMODB"]
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+    container = Container(Settings.from_env(env), dynamodb=dynamodb)
+    return StreamDrain(
+        dynamodb, streams, env["PERMIT_TABLE_NAME"], lambda records: dispatch(container, records)
+    )
