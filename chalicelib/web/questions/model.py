@@ -155,6 +155,10 @@ class Page:
                 return candidate
         return None
 
+    def concerns(self, pointer: str) -> bool:
+        """An error at ``pointer`` is this page's: at one of its fields, or at a missing group."""
+        return any(f.covers(pointer) or f.pointer.startswith(pointer + "/") for f in self.fields)
+
     @property
     def pointers(self) -> tuple[str, ...]:
         return tuple(f.pointer for f in self.fields)

@@ -221,7 +221,7 @@ def answer_page(form_id: str, page_id: str) -> Response:
 
 def _first_open_page(model: FormModel, errors: list[FieldError]) -> Page | None:
     for page in model.pages:
-        if any(page.field_for(error.pointer) for error in errors):
+        if any(page.concerns(error.pointer) for error in errors):
             return page
     return None
 
