@@ -33,7 +33,9 @@ def cancel_unpaid(event: object) -> dict[str, int]:
 
 # The table's stream; `make package` replaces this placeholder with the table's StreamArn
 # (infra/resources.json), since the ARN exists only once the stack does.
-TABLE_STREAM_ARN = "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/placeholder"
+TABLE_STREAM_ARN = (
+    "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/placeholder"
+)
 
 
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=25, name="table-stream")

@@ -22,7 +22,7 @@ class _Keep:
         self._counter = itertools.count()
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{next(self._counter):05d}.eml"
         data = envelope.original_content or envelope.content

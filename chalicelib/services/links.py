@@ -69,7 +69,9 @@ class CitizenLinks:
     # -- resume --------------------------------------------------------------------------
 
     def resume_link(self, form_id: str, draft_id: str, nonce: str) -> str:
-        return f"{self._base}/forms/{form_id}/resume/{sign(self._resume_key, f'{draft_id}-{nonce}')}"
+        return (
+            f"{self._base}/forms/{form_id}/resume/{sign(self._resume_key, f'{draft_id}-{nonce}')}"
+        )
 
     def resume_target(self, value: str) -> tuple[str, str] | None:
         """(draft id, nonce) of a genuine resume link; None for anything else."""

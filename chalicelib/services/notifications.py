@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.records import OutboxMessage
 from chalicelib.services.links import PDF_LINK_FROM_MAIL, CitizenLinks
-from chalicelib.services.ports import Clock, MailMessage, Mailer, OutboxStore
+from chalicelib.services.ports import Clock, Mailer, MailMessage, OutboxStore
 
 if TYPE_CHECKING:
     from chalicelib.services.form_registry import FormRegistry
@@ -159,7 +159,9 @@ class Notifier:
         if message.kind == "submitted":
             app_id = params["application_id"]
             token = self._links.access_token(params["form_id"], params["token_seed"], app_id)
-            values.update(reference=app_id[:8].upper(), link=self._links.private_link(app_id, token))
+            values.update(
+                reference=app_id[:8].upper(), link=self._links.private_link(app_id, token)
+            )
         elif message.kind == "issued":
             app_id = params["application_id"]
             expires = now + timedelta(seconds=PDF_LINK_FROM_MAIL)

@@ -15,9 +15,8 @@ from typing import Any
 
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
-from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
 from chalicelib.domain.pointers import resolve_pointer
-from chalicelib.domain.records import OutboxMessage
+from chalicelib.domain.records import Application, AuditEntry, OutboxMessage, PaymentEventRecord
 from chalicelib.services.issuance import Issuer
 from chalicelib.services.notifications import issued_mail
 from chalicelib.services.ports import ApplicationStore, Clock, PaymentEvent, PaymentProvider

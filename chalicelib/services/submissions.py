@@ -12,9 +12,9 @@ import copy
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.access import derived_access_token, hash_token

@@ -108,8 +108,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "valid_range": ("{start} bis {end}", "{start} to {end}"),
     "download_pdf": ("PDF herunterladen", "Download PDF"),
     "print_hint": (
-        "Drucken Sie den Ausweis aus und legen Sie ihn gut sichtbar hinter die"
-        " Windschutzscheibe.",
+        "Drucken Sie den Ausweis aus und legen Sie ihn gut sichtbar hinter die Windschutzscheibe.",
         "Print the permit and place it visibly behind the windscreen.",
     ),
     "private_link": ("Ihr persönlicher Link", "Your private link"),
@@ -159,15 +158,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "csrf_text": (
         "Aus Sicherheitsgründen konnten wir das Formular nicht annehmen. Bitte laden Sie die"
         " Seite neu und senden Sie es noch einmal.",
-        "For your security we could not accept the form. Please reload the page and send it"
-        " again.",
+        "For your security we could not accept the form. Please reload the page and send it again.",
     ),
     "save_title": ("Speichern und später fortsetzen", "Save and come back later"),
     "save_intro": (
         "Wir schicken Ihnen einen Link, mit dem Sie auf jedem Gerät weitermachen können. Ihre"
         " Angaben bleiben 30 Tage gespeichert.",
-        "We will send you a link to continue on any device. Your answers are kept for 30"
-        " days.",
+        "We will send you a link to continue on any device. Your answers are kept for 30 days.",
     ),
     "save_email": ("E-Mail-Adresse", "E-mail address"),
     "save_send": ("Link senden", "Send link"),

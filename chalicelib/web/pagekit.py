@@ -165,7 +165,7 @@ class PageKit:
         )
 
 
-def page_errors(view: F) -> F:
+def page_errors[F: Callable[..., Any]](view: F) -> F:
     """Domain errors become HTML error pages in the visitor's language."""
 
     @functools.wraps(view)
@@ -199,5 +199,5 @@ def _fallback(status: int, title_key: str, text_key: str) -> Response:
         return Response(
             body="<!DOCTYPE html><html lang=de><title>Fehler / Error</title><h1>Fehler / Error</h1>",
             status_code=status,
-            headers=page_headers(),
+            headers=dict(page_headers()),
         )

@@ -89,7 +89,7 @@ def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
     )
 
 
-def page_headers(form_origins: tuple[str, ...] = (), cache: str = "no-store") -> dict[str, str]:
+def page_headers(form_origins: tuple[str, ...] = (), cache: str = "no-store") -> dict[str, Any]:
     """Every citizen page's headers: no caching by default (pages carry personal data)."""
     return {
         "Content-Type": "text/html; charset=utf-8",

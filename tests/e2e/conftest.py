@@ -317,11 +317,10 @@ def live_service() -> Iterator[LiveService]:
     import boto3
 
     from chalicelib.adapters.dynamodb.table import create_table
-    from scripts.moto_server import LocalDynamoDB
-    from scripts.run_local import TABLE_NAME, local_environment
-
     from scripts.local_mail import LocalMailServer
+    from scripts.moto_server import LocalDynamoDB
     from scripts.outbox_drain import drain_for
+    from scripts.run_local import TABLE_NAME, local_environment
 
     port = _free_port()
     base_url = f"http://{HOST}:{port}"

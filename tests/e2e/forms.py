@@ -95,7 +95,7 @@ def fill_page_by_keyboard(browser_page: BrowserPage, page: Page, example: dict[s
             tab_to(browser_page, f.name)
             for _ in range(len(f.options) + 1):
                 checked = browser_page.evaluate(
-                    "(n) => { const c = document.querySelector(`input[name=\"${n}\"]:checked`);"
+                    '(n) => { const c = document.querySelector(`input[name="${n}"]:checked`);'
                     " return c ? c.value : null; }",
                     f.name,
                 )

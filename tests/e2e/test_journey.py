@@ -78,7 +78,9 @@ def test_submit_pay_print_and_verify(live_service: LiveService, tmp_path: Path) 
 
     pdf_path = f"/api/applications/{submitted.id}/permit.pdf"
     leaked = live_service.request(
-        "GET", f"{pdf_path}?access_token={submitted.access_token}", headers={"Accept": BROWSER_ACCEPT}
+        "GET",
+        f"{pdf_path}?access_token={submitted.access_token}",
+        headers={"Accept": BROWSER_ACCEPT},
     )
     assert leaked.status == 404, "the access token is never accepted in a URL (issue 9 item 11)"
     bearer = {**live_service.bearer(submitted), "Accept": BROWSER_ACCEPT}

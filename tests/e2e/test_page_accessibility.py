@@ -100,7 +100,13 @@ def test_every_page_of_the_journey_is_accessible_and_reflows(
         page.reload()
     page.wait_for_selector('[data-status="ISSUED"]')
     _check(page, lang, "status issued", checked)
-    for path in ("/impressum", "/datenschutz", "/barrierefreiheit", "/status/0123456789abcdef0123456789abcdef", "/forms/no-such-form"):
+    for path in (
+        "/impressum",
+        "/datenschutz",
+        "/barrierefreiheit",
+        "/status/0123456789abcdef0123456789abcdef",
+        "/forms/no-such-form",
+    ):
         page.goto(f"{base}{path}")
         _check(page, lang, path, checked)
     assert len(checked) >= 2 * len(model.pages) + 10, checked

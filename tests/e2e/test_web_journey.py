@@ -32,9 +32,7 @@ pytestmark = pytest.mark.e2e
 
 FORMS = form_files()
 CASES = [
-    (path, index)
-    for path in FORMS
-    for index in range(len(load_form(path)[0].schema["examples"]))
+    (path, index) for path in FORMS for index in range(len(load_form(path)[0].schema["examples"]))
 ]
 
 
@@ -95,7 +93,9 @@ def _press_continue(page: Page) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-@pytest.mark.parametrize(("form_path", "example_index"), CASES, ids=lambda v: getattr(v, "stem", str(v)))
+@pytest.mark.parametrize(
+    ("form_path", "example_index"), CASES, ids=lambda v: getattr(v, "stem", str(v))
+)
 def test_journey_from_start_page_to_printed_permit(
     live_service: LiveService,
     new_context: Callable[..., BrowserContext],
@@ -105,7 +105,9 @@ def test_journey_from_start_page_to_printed_permit(
     javascript: bool,
 ) -> None:
     form, model = load_form(form_path)
-    example, address = _unique_email(examples(form)[example_index], form, f"journey{int(javascript)}")
+    example, address = _unique_email(
+        examples(form)[example_index], form, f"journey{int(javascript)}"
+    )
     page = new_context(java_script_enabled=javascript).new_page()
     _go_through_pages(page, live_service, form, model, example)
 
@@ -145,7 +147,9 @@ def test_journey_from_start_page_to_printed_permit(
     body = issued[0].get_body(preferencelist=("plain",)).get_content()
     link = re.search(r"(http://\S+/permit\.pdf\?\S+)", body)
     assert link, body
-    fetched = live_service.request("GET", live_service.path_of(link.group(1)), headers={"Accept": "application/pdf"})
+    fetched = live_service.request(
+        "GET", live_service.path_of(link.group(1)), headers={"Accept": "application/pdf"}
+    )
     assert fetched.status == 200 and fetched.body.startswith(b"%PDF-")
 
 
@@ -207,7 +211,9 @@ def test_each_field_wrong_once_summary_links_focus_the_field(
         for anchor in anchors:
             page.click(f'#error-summary a[href="#{anchor}"]')
             assert page.evaluate("() => document.activeElement.id") == anchor
-            describedby = page.get_attribute(f"#{anchor}", "aria-invalid") or page.get_attribute(f"#{anchor}", "class")
+            describedby = page.get_attribute(f"#{anchor}", "aria-invalid") or page.get_attribute(
+                f"#{anchor}", "class"
+            )
             assert describedby
 
 
@@ -240,7 +246,9 @@ def test_save_and_return_on_another_device_through_the_mailed_link(
     second = model.pages[1] if len(model.pages) > 1 else model.pages[0]
     assert other.url.endswith(f"/forms/{form.id}/{second.id}"), other.url
     other.goto(f"{live_service.base_url}/forms/{form.id}/{model.pages[0].id}")
-    first_field = next(f for f in visible_fields(model.pages[0], example) if f.widget in ("text", "email"))
+    first_field = next(
+        f for f in visible_fields(model.pages[0], example) if f.widget in ("text", "email")
+    )
     assert other.input_value(f'[name="{first_field.name}"]') != ""
 
 

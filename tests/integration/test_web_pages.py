@@ -77,7 +77,10 @@ def test_autocomplete_inputmode_and_widgets_come_from_the_schema(web: WebSession
     applicant = web.get("/forms/resident-parking-permit/applicant").text
     assert re.search(r'id="f-applicant-family_name"[^>]*autocomplete="family-name"', applicant)
     assert re.search(r'id="f-applicant-email"[^>]*type="email"[^>]*autocomplete="email"', applicant)
-    assert 'autocomplete="bday-day"' in applicant and 'name="applicant.date_of_birth.year"' in applicant
+    assert (
+        'autocomplete="bday-day"' in applicant
+        and 'name="applicant.date_of_birth.year"' in applicant
+    )
     address = web.get("/forms/resident-parking-permit/address").text
     assert re.search(r'id="f-address-postcode"[^>]*inputmode="numeric"', address)
     assert 'type="checkbox"' in address  # the main-residence declaration
@@ -102,9 +105,17 @@ def test_whole_journey_from_the_examples_creates_one_application(
     assert submitted.status == 303
     again = web.post(f"/forms/{form.id}/check", {}, web.csrf_from(check))  # reload / double click
     assert again.status == 303
-    apps = [i for i in table_items(dynamodb_client, table_name) if i.get("type", {}).get("S") == "application"]
+    apps = [
+        i
+        for i in table_items(dynamodb_client, table_name)
+        if i.get("type", {}).get("S") == "application"
+    ]
     assert len(apps) == 1, "a second POST must not create a second application"
-    outbox = [i for i in table_items(dynamodb_client, table_name) if i.get("type", {}).get("S") == "outbox"]
+    outbox = [
+        i
+        for i in table_items(dynamodb_client, table_name)
+        if i.get("type", {}).get("S") == "outbox"
+    ]
     assert {m["kind"]["S"] for m in outbox} >= {"submitted"}
     assert len([m for m in outbox if m["kind"]["S"] == "submitted"]) == 1
 
@@ -121,7 +132,9 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(
     web: WebSession, dynamodb_client: Any, table_name: str
 ) -> None:
     web.get("/forms/resident-parking-permit/applicant")
-    response = web.post("/forms/resident-parking-permit/applicant", {"applicant.family_name": "X"}, "wrong")
+    response = web.post(
+        "/forms/resident-parking-permit/applicant", {"applicant.family_name": "X"}, "wrong"
+    )
     assert response.status == 400
     assert "Sitzung abgelaufen" in response.text
     assert table_items(dynamodb_client, table_name) == []
@@ -141,7 +154,12 @@ def test_errors_name_each_field_keep_every_value_and_title_says_error(web: WebSe
     text = response.text
     assert re.search(r"<title>Fehler: ", text)
     assert 'id="error-summary"' in text and "autofocus" in text
-    for anchor in ("f-applicant-family_name", "f-applicant-given_names", "f-applicant-date_of_birth-day", "f-applicant-email"):
+    for anchor in (
+        "f-applicant-family_name",
+        "f-applicant-given_names",
+        "f-applicant-date_of_birth-day",
+        "f-applicant-email",
+    ):
         assert f'href="#{anchor}"' in text, anchor
     assert 'value="Müller😀"' in text and 'value="not-an-address"' in text and 'value="31"' in text
     assert "lateinischer, griechischer oder kyrillischer Schrift" in text  # the form's x-messages
@@ -149,7 +167,11 @@ def test_errors_name_each_field_keep_every_value_and_title_says_error(web: WebSe
 
 
 def test_domain_rule_errors_show_at_their_field(web: WebSession) -> None:
-    fields = [("vehicle.plates.0", "DN-AB 1"), ("vehicle.plates.1", "DN-AB 2"), ("vehicle.relation", "holder")]
+    fields = [
+        ("vehicle.plates.0", "DN-AB 1"),
+        ("vehicle.plates.1", "DN-AB 2"),
+        ("vehicle.relation", "holder"),
+    ]
     response = web.submit_page("/forms/resident-parking-permit/vehicle", fields)
     assert response.status == 422
     assert "Mehrere Kennzeichen sind nur für wechselnde Firmenwagen möglich." in response.text
@@ -159,7 +181,11 @@ def test_follow_up_is_required_only_when_its_condition_holds(web: WebSession) ->
     leased = [("vehicle.plates.0", "DN-AB 1"), ("vehicle.relation", "leased")]
     response = web.submit_page("/forms/resident-parking-permit/vehicle", leased)
     assert response.status == 422 and 'href="#f-vehicle-holder_confirmation"' in response.text
-    holder = [("vehicle.plates.0", "DN-AB 1"), ("vehicle.relation", "holder"), ("vehicle.holder_confirmation", "true")]
+    holder = [
+        ("vehicle.plates.0", "DN-AB 1"),
+        ("vehicle.relation", "holder"),
+        ("vehicle.holder_confirmation", "true"),
+    ]
     assert web.submit_page("/forms/resident-parking-permit/vehicle", holder).status == 303
 
 
@@ -174,7 +200,11 @@ def test_add_another_and_remove_keep_the_typed_plates(web: WebSession) -> None:
     assert 'name="vehicle.plates.1"' in added.text and 'value="DN-AB 1"' in added.text
     removed = web.post(
         "/forms/resident-parking-permit/vehicle",
-        [("vehicle.plates.0", "DN-AB 1"), ("vehicle.plates.1", "DN-AB 2"), ("action", "remove:vehicle.plates:0")],
+        [
+            ("vehicle.plates.0", "DN-AB 1"),
+            ("vehicle.plates.1", "DN-AB 2"),
+            ("action", "remove:vehicle.plates:0"),
+        ],
         web.csrf_from(page),
     )
     assert 'value="DN-AB 2"' in removed.text and 'value="DN-AB 1"' not in removed.text
@@ -184,12 +214,18 @@ def test_draft_cookie_is_secure_httponly_samesite_and_session_only(web: WebSessi
     form, model = load_form(FORMS[0])
     page = model.pages[0]
     response = web.submit_page(f"/forms/{form.id}/{page.id}", page_fields(page, examples(form)[0]))
-    draft_cookie = next(c for c in response.set_cookies() if c.startswith(f"__Host-draft-{form.id}="))
-    assert "HttpOnly" in draft_cookie and "SameSite=Lax" in draft_cookie and "; Secure" in draft_cookie
+    draft_cookie = next(
+        c for c in response.set_cookies() if c.startswith(f"__Host-draft-{form.id}=")
+    )
+    assert (
+        "HttpOnly" in draft_cookie and "SameSite=Lax" in draft_cookie and "; Secure" in draft_cookie
+    )
     assert "Max-Age" not in draft_cookie and "Expires" not in draft_cookie
 
 
-def test_on_plain_http_127_0_0_1_cookies_drop_secure(settings: Any, dynamodb_client: Any, clock: Any) -> None:
+def test_on_plain_http_127_0_0_1_cookies_drop_secure(
+    settings: Any, dynamodb_client: Any, clock: Any
+) -> None:
     """make run serves http://127.0.0.1: Safari and curl would drop a Secure cookie there."""
     from dataclasses import replace
 
@@ -198,7 +234,11 @@ def test_on_plain_http_127_0_0_1_cookies_drop_secure(settings: Any, dynamodb_cli
     import app as app_module
     from chalicelib.wiring import Container
 
-    local = Container(replace(settings, public_base_url="http://127.0.0.1:8000"), dynamodb=dynamodb_client, clock=clock)
+    local = Container(
+        replace(settings, public_base_url="http://127.0.0.1:8000"),
+        dynamodb=dynamodb_client,
+        clock=clock,
+    )
     app_module.set_container(local)
     try:
         with Client(app_module.app) as client:
@@ -263,7 +303,9 @@ def _pay(container: Any, application_id: str) -> None:
     from chalicelib.services.ports import PaymentEvent
 
     app = container.store.get_application(application_id)
-    event = PaymentEvent("evt_web_1", "payment.succeeded", "pay_web_1", application_id, app.fee_cents, "EUR")
+    event = PaymentEvent(
+        "evt_web_1", "payment.succeeded", "pay_web_1", application_id, app.fee_cents, "EUR"
+    )
     assert container.payments.apply("sandbox", event).result == "issued"
 
 
@@ -278,11 +320,17 @@ def test_pdf_link_is_signed_and_short_lived(client: Any, container: Any, clock: 
     url = href.group(1).replace("&amp;", "&")
     pdf = WebSession(client).get(url, {"Accept": "application/pdf,*/*"})  # no cookie needed
     assert pdf.status == 200 and pdf.body.startswith(b"%PDF-")
-    tampered = WebSession(client).get(url[:-2] + ("A" if url[-2] != "A" else "B") + url[-1], {"Accept": "application/pdf,*/*"})
+    tampered = WebSession(client).get(
+        url[:-2] + ("A" if url[-2] != "A" else "B") + url[-1], {"Accept": "application/pdf,*/*"}
+    )
     assert tampered.status == 410
     clock.advance(minutes=11)
     assert WebSession(client).get(url, {"Accept": "application/pdf,*/*"}).status == 410
-    outbox = [i for i in table_items(container.dynamodb, container.settings.table_name) if i.get("type", {}).get("S") == "outbox"]
+    outbox = [
+        i
+        for i in table_items(container.dynamodb, container.settings.table_name)
+        if i.get("type", {}).get("S") == "outbox"
+    ]
     assert sorted(m["kind"]["S"] for m in outbox) == ["issued", "submitted"]
 
 
@@ -307,11 +355,17 @@ def test_assets_are_content_hashed_and_immutable(web: WebSession) -> None:
     assert response.headers["Content-Type"].startswith("text/css")
     font = re.search(r"url\('(FiraSans-Regular\.[0-9a-f]{12}\.woff2)'\)", response.text)
     assert font
-    assert web.get(f"/assets/{font.group(1)}", {"Accept": "*/*"}).headers["Cache-Control"].endswith("immutable")
+    assert (
+        web.get(f"/assets/{font.group(1)}", {"Accept": "*/*"})
+        .headers["Cache-Control"]
+        .endswith("immutable")
+    )
     assert web.get("/assets/site.000000000000.css").status == 404
 
 
-def test_local_mailbox_is_refused_outside_local_and_test(settings: Any, dynamodb_client: Any) -> None:
+def test_local_mailbox_is_refused_outside_local_and_test(
+    settings: Any, dynamodb_client: Any
+) -> None:
     from dataclasses import replace
 
     from chalice.test import Client
@@ -320,7 +374,9 @@ def test_local_mailbox_is_refused_outside_local_and_test(settings: Any, dynamodb
     from chalicelib.wiring import Container
 
     for stage, expected in (("test", 200), ("prod", 404), ("staging", 404)):
-        app_module.set_container(Container(replace(settings, stage=stage), dynamodb=dynamodb_client))
+        app_module.set_container(
+            Container(replace(settings, stage=stage), dynamodb=dynamodb_client)
+        )
         try:
             with Client(app_module.app) as client:
                 assert client.http.get("/local/mail").status_code == expected, stage

@@ -18,6 +18,7 @@ HEAVY = (
     "boto3",
     "botocore",
     "moto",
+    "jinja2",
 )
 
 

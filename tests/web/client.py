@@ -74,7 +74,9 @@ class WebSession:
         assert match, "the page has no CSRF token"
         return match.group(1)
 
-    def submit_page(self, path: str, fields: dict[str, str] | list[tuple[str, str]]) -> PageResponse:
+    def submit_page(
+        self, path: str, fields: dict[str, str] | list[tuple[str, str]]
+    ) -> PageResponse:
         """GET the page (for its CSRF token), then POST the fields to it."""
         shown = self.get(path)
         assert shown.status == 200, shown.text[:500]

@@ -227,7 +227,9 @@ class DynamoDBStore:
 
     # -- outbox ----------------------------------------------------------------------------
 
-    def claim_outbox(self, message_id: str, now_epoch: int, lease_seconds: int) -> OutboxMessage | None:
+    def claim_outbox(
+        self, message_id: str, now_epoch: int, lease_seconds: int
+    ) -> OutboxMessage | None:
         """Take a PENDING message (or one whose sender died mid-send) for sending; else None.
 
         A conditional update, so two deliveries of the same stream record (Lambda retries

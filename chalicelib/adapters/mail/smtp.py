@@ -37,4 +37,6 @@ class SmtpMailer:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
                 smtp.send_message(build_email(message, self._sender))
         except (OSError, smtplib.SMTPException) as error:
-            raise MailDeliveryError(f"SMTP {self._host}:{self._port}: {type(error).__name__}") from error
+            raise MailDeliveryError(
+                f"SMTP {self._host}:{self._port}: {type(error).__name__}"
+            ) from error

@@ -72,6 +72,8 @@ def page_errors(page: Page, errors: list[FieldError], lang: str) -> list[PageErr
         for error in errors:
             if f.covers(error.pointer):
                 found.append(
-                    PageError(error.pointer, f, f.anchor_for(error.pointer), _message(error, f, lang))
+                    PageError(
+                        error.pointer, f, f.anchor_for(error.pointer), _message(error, f, lang)
+                    )
                 )
     return found

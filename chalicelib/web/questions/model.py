@@ -83,7 +83,8 @@ class Condition:
         current = resolve_pointer(document, self.trigger)
         if current is MISSING:
             return False
-        return (current != self.value) if self.negate else (current == self.value)
+        equal = bool(current == self.value)
+        return not equal if self.negate else equal
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,9 @@ def _options(schema: dict[str, Any], item_type: str) -> tuple[Option, ...]:
     options = []
     for value in schema.get("enum", ()):
         label = titles.get(str(value))
-        options.append(Option(value, dict(label) if label else {"de": str(value), "en": str(value)}))
+        options.append(
+            Option(value, dict(label) if label else {"de": str(value), "en": str(value)})
+        )
     return tuple(options)
 
 
@@ -260,7 +263,8 @@ def _build_field(
     widget = _widget(schema)
     kind = str(schema.get("type", "boolean" if widget == "checkbox" else "string"))
     name = pointer.rsplit("/", 1)[-1]
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    raw_items = schema.get("items")
+    items: dict[str, Any] = raw_items if isinstance(raw_items, dict) else {}
     if widget == "list":
         messages = {**_messages(items), **messages}
     autocomplete = schema.get("x-autocomplete") or _AUTOCOMPLETE.get(name)
@@ -291,7 +295,7 @@ def _condition(group_pointer: str, rule: dict[str, Any]) -> Condition | None:
     properties = rule.get("properties") or {}
     if len(properties) != 1:
         return None
-    (name, test), = properties.items()
+    ((name, test),) = properties.items()
     if not isinstance(test, dict):
         return None
     if "const" in test:
@@ -360,7 +364,9 @@ def build_form_model(schema: dict[str, Any]) -> FormModel:
         if child.get("type") == "object":
             title = texts(child, "title") or {"de": name, "en": name}
             pages.append(
-                Page(name, title, texts(child, "description"), tuple(_object_fields(pointer, child)))
+                Page(
+                    name, title, texts(child, "description"), tuple(_object_fields(pointer, child))
+                )
             )
             continue
         page_id = child.get("x-page", name)

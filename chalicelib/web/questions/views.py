@@ -41,7 +41,9 @@ def _format_date(value: str, lang: str) -> str:
         day = date.fromisoformat(value)
     except ValueError:
         return value
-    return f"{day.day} {day.strftime('%B')} {day.year}" if lang == "en" else day.strftime("%d.%m.%Y")
+    return (
+        f"{day.day} {day.strftime('%B')} {day.year}" if lang == "en" else day.strftime("%d.%m.%Y")
+    )
 
 
 def display_value(f: Field, value: Any, lang: str) -> list[str]:
@@ -49,7 +51,9 @@ def display_value(f: Field, value: Any, lang: str) -> list[str]:
     if value is MISSING or value is None:
         return [translate("not_answered", lang)]
     if f.widget == "checkbox":
-        return [translate("yes_confirmed", lang) if value is True else translate("not_answered", lang)]
+        return [
+            translate("yes_confirmed", lang) if value is True else translate("not_answered", lang)
+        ]
     if f.widget == "date" and isinstance(value, str):
         return [_format_date(value, lang)]
     if f.widget == "list" and isinstance(value, list):
@@ -73,7 +77,9 @@ class Section:
     rows: list[Row]
 
 
-def answer_sections(model: FormModel, document: dict[str, Any], lang: str, base: str) -> list[Section]:
+def answer_sections(
+    model: FormModel, document: dict[str, Any], lang: str, base: str
+) -> list[Section]:
     sections = []
     for page in model.pages:
         rows = []
@@ -82,7 +88,9 @@ def answer_sections(model: FormModel, document: dict[str, Any], lang: str, base:
                 continue
             value = resolve_pointer(document, f.pointer)
             href = None if f.widget == "fixed" else f"{base}/{page.id}?return=check#{f.anchor}"
-            rows.append(Row(f.label.get(lang) or f.label["de"], display_value(f, value, lang), href))
+            rows.append(
+                Row(f.label.get(lang) or f.label["de"], display_value(f, value, lang), href)
+            )
         if rows:
             sections.append(Section(page.title.get(lang) or page.title["de"], rows))
     return sections
@@ -113,7 +121,9 @@ def _fee_field(form: FormDefinition, model: FormModel) -> Field | None:
     return None
 
 
-def fee_view(form: FormDefinition, model: FormModel, document: dict[str, Any], lang: str) -> FeeView:
+def fee_view(
+    form: FormDefinition, model: FormModel, document: dict[str, Any], lang: str
+) -> FeeView:
     """The fee for these answers and how it was found (the row of the fee table chosen)."""
     fee = form.fee_for(document)
     amount = fee.amount_cents if fee is not None else 0
@@ -136,7 +146,7 @@ def fee_view(form: FormDefinition, model: FormModel, document: dict[str, Any], l
 
 
 def fee_summary(form: FormDefinition, lang: str) -> str:
-    """"30,00 €", "ab 15,00 €" or "Kostenlos" for the list of services."""
+    """ "30,00 €", "ab 15,00 €" or "Kostenlos" for the list of services."""
     amounts = sorted(form.fee_options.values())
     if not amounts or amounts[-1] == 0:
         return translate("fee_free", lang)
@@ -146,7 +156,7 @@ def fee_summary(form: FormDefinition, lang: str) -> str:
 
 
 def needs(form: FormDefinition, model: FormModel, lang: str) -> list[str]:
-    """"What you need", from the form itself: the groups it asks about, mail, payment."""
+    """ "What you need", from the form itself: the groups it asks about, mail, payment."""
     groups = ", ".join(page.title.get(lang) or page.title["de"] for page in model.pages)
     found = [translate("need_fields", lang, groups=groups)]
     if form.email_pointer is not None:

@@ -188,7 +188,11 @@ def answer_page(form_id: str, page_id: str) -> Response:
         kind, name, position = action
         for f in page.fields:
             if f.widget == "list" and f.name == name:
-                items = [values.pop(k) for k in sorted(list(values), key=_index) if k.startswith(name + ".")]
+                items = [
+                    values.pop(k)
+                    for k in sorted(list(values), key=_index)
+                    if k.startswith(name + ".")
+                ]
                 if kind == "add" and len(items) < f.max_items:
                     items.append("")
                 elif kind == "remove" and 0 <= position < len(items) and len(items) > 1:
@@ -306,12 +310,13 @@ def submit(form_id: str) -> Response:
         return _render_check(kit, form, model, draft, failed.errors, 422)
     application_id = str(result.body["id"])
     if draft.application_id is None:
+        import contextlib
+
         from chalicelib.services.store_errors import DraftChangedError
 
-        try:
+        # a concurrent click may have marked it: the same application either way
+        with contextlib.suppress(DraftChangedError):
             kit.c.drafts.mark_submitted(draft, application_id)
-        except DraftChangedError:
-            pass  # a concurrent click marked it: the same application either way
     grant_access(kit, application_id, hash_token(key))
     if result.body["status"] in ("SUBMITTED", "AWAITING_PAYMENT"):
         app = kit.c.store.get_application(application_id)

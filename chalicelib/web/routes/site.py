@@ -55,7 +55,9 @@ def _legal(kit: PageKit, name: str) -> Response:
                 "email": section.get("email"),
             }
         )
-    return kit.render("pages/legal.html", title=kit.t(f"{name}_title"), sections=sections, noindex=False)
+    return kit.render(
+        "pages/legal.html", title=kit.t(f"{name}_title"), sections=sections, noindex=False
+    )
 
 
 @bp.route("/impressum", methods=["GET"])

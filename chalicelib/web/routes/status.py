@@ -82,7 +82,9 @@ def status_page(application_id: str) -> Response:
         permit = {"number": p.number, "zone": p.zone, "plates": p.plates, "validity": validity}
     private = None
     if seed:
-        private = kit.c.links.private_link(app.id, kit.c.links.access_token(app.form_id, seed, app.id))
+        private = kit.c.links.private_link(
+            app.id, kit.c.links.access_token(app.form_id, seed, app.id)
+        )
     pending = app.status in (Status.SUBMITTED, Status.AWAITING_PAYMENT)
     return kit.render(
         "pages/status.html",
