@@ -101,3 +101,29 @@ def test_every_function_runs_on_python_3_13(packaged: Path) -> None:
         if resource["Type"] == "AWS::Serverless::Function"
     }
     assert runtimes == {"python3.13"}
+
+
+def test_zip_ships_the_pages_assets_with_kern_licence_and_site_config(packaged: Path) -> None:
+    names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
+    manifest = json.loads((REPO_ROOT / "chalicelib/web/assets/dist/manifest.json").read_text())
+    for hashed in manifest.values():
+        assert f"chalicelib/web/assets/dist/{hashed}" in names
+    assert "chalicelib/web/assets/dist/KERN-LICENSE.md" in names  # EUPL-1.2 travels along
+    assert "chalicelib/web/templates/base.html" in names
+    assert "config/site.json" in names
+
+
+def test_stream_handler_reads_the_tables_stream_with_its_own_scoped_role(packaged: Path) -> None:
+    template = json.loads((packaged / "sam.json").read_text())
+    resources = template["Resources"]
+    table = resources["PermitTable"]["Properties"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    function = resources["TableStream"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["PermitTable", "StreamArn"]}
+    assert function["Role"] == {"Fn::GetAtt": ["TableStreamRole", "Arn"]}
+    statements = resources["TableStreamRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    stream = next(s for s in statements if "dynamodb:GetRecords" in s["Action"])
+    assert stream["Resource"] == [{"Fn::GetAtt": ["PermitTable", "StreamArn"]}]
+    assert function["Environment"]["Variables"]["PERMIT_MAIL_BACKEND"] == "ses"
