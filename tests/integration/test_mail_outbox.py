@@ -19,7 +19,9 @@ from chalicelib.services.notifications import MailDeliveryError
 from chalicelib.services.ports import MailMessage
 from tests.conftest import REPO_ROOT, table_items
 
-EXAMPLE = json.loads((REPO_ROOT / "schemas/resident-parking-permit.json").read_text())["examples"][0]
+EXAMPLE = json.loads((REPO_ROOT / "schemas/resident-parking-permit.json").read_text())["examples"][
+    0
+]
 FORM_ID = "resident-parking-permit"
 
 
@@ -64,7 +66,11 @@ def test_confirmation_is_sent_once_however_often_it_is_delivered(
     assert f"/link/{result.body['id']}/{token}" in mail.text, "the private link, derived again"
     for personal in (EXAMPLE["applicant"]["family_name"], EXAMPLE["address"]["street"], "DN"):
         assert personal not in mail.text
-    item = next(i for i in table_items(dynamodb_client, table_name) if i.get("type", {}).get("S") == "outbox")
+    item = next(
+        i
+        for i in table_items(dynamodb_client, table_name)
+        if i.get("type", {}).get("S") == "outbox"
+    )
     assert item["mail_status"]["S"] == "SENT"
     assert "to" not in item and "params" not in item, "address and link seed removed once sent"
 
@@ -100,7 +106,12 @@ def test_smtp_mailer_delivers_to_a_real_smtp_server(
     from scripts.local_mail import LocalMailServer
 
     with LocalMailServer(tmp_path / "mail") as server:
-        c = _container(settings, dynamodb_client, clock, SmtpMailer("127.0.0.1", server.port, "city@example.org"))
+        c = _container(
+            settings,
+            dynamodb_client,
+            clock,
+            SmtpMailer("127.0.0.1", server.port, "city@example.org"),
+        )
         draft = c.drafts.save(FORM_ID, None, {"zone": "C"})
         c.drafts.send_resume_link(draft, "saver@example.org", "de")
         (message_id,) = _outbox_ids(dynamodb_client, table_name)
@@ -176,7 +187,10 @@ def test_lambda_stream_handler_dispatches_outbox_inserts(
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }
-    other = {**record, "dynamodb": {**record["dynamodb"], "Keys": {"PK": {"S": "APP#x"}, "SK": {"S": "A"}}}}
+    other = {
+        **record,
+        "dynamodb": {**record["dynamodb"], "Keys": {"PK": {"S": "APP#x"}, "SK": {"S": "A"}}},
+    }
     app_module.set_container(c)
     try:
         for _ in range(2):  # Lambda retries the batch: still one mail
@@ -196,7 +210,9 @@ def test_local_drain_reads_the_tables_stream_and_sends(
 
     mailer = Captured()
     c = _container(settings, dynamodb_client, clock, mailer)
-    streams = boto3.client("dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name="eu-central-1")
+    streams = boto3.client(
+        "dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name="eu-central-1"
+    )
     drain = StreamDrain(dynamodb_client, streams, table_name, lambda records: dispatch(c, records))
     c.submissions.submit(FORM_ID, copy.deepcopy(EXAMPLE), None)
     assert drain.drain_once() >= 1

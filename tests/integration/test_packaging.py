@@ -123,7 +123,9 @@ def test_stream_handler_reads_the_tables_stream_with_its_own_scoped_role(package
     assert event["Type"] == "DynamoDB"
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["PermitTable", "StreamArn"]}
     assert function["Role"] == {"Fn::GetAtt": ["TableStreamRole", "Arn"]}
-    statements = resources["TableStreamRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    statements = resources["TableStreamRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ]
     stream = next(s for s in statements if "dynamodb:GetRecords" in s["Action"])
     assert stream["Resource"] == [{"Fn::GetAtt": ["PermitTable", "StreamArn"]}]
     assert function["Environment"]["Variables"]["PERMIT_MAIL_BACKEND"] == "ses"
