@@ -20,6 +20,7 @@ from bench import (
     submission,
     tokens,
     verify_endpoint,
+    web_pages,
     zip_size,
 )
 from bench.local_service import LocalService
@@ -35,6 +36,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     verify_endpoint,
     submission,
     request_counts,
+    web_pages,
     zip_size,
 )
 
