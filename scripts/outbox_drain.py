@@ -35,7 +35,7 @@ class StreamDrain:
         self._interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._iterators: dict[str, str | None] = {}
+        self._last: dict[str, str] = {}  # shard id -> sequence number of the last record sent
         self.failures = 0
 
     def start(self) -> StreamDrain:
@@ -65,21 +65,27 @@ class StreamDrain:
         handled = 0
         for shard in shards:
             shard_id = shard["ShardId"]
-            if shard_id not in self._iterators:
-                self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            iterator = self._iterators[shard_id]
+            # A fresh iterator each round, after the last record handled: moto's transactions
+            # replace the table object (and its stream shard) when one fails, which leaves an
+            # old iterator reading a shard nobody writes to any more. DynamoDB is fine either way.
+            position: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
+            if shard_id in self._last:
+                position = {
+                    "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                    "SequenceNumber": self._last[shard_id],
+                }
+            iterator = self._streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, **position
+            )["ShardIterator"]
             while iterator:
                 page = self._streams.get_records(ShardIterator=iterator, Limit=100)
                 records = page.get("Records", [])
-                if records:
-                    self._dispatch(records)  # raises: the same iterator is tried again
-                    handled += len(records)
-                iterator = page.get("NextShardIterator")
-                self._iterators[shard_id] = iterator
                 if not records:
                     break
+                self._dispatch(records)  # raises: the next round starts after the last success
+                self._last[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+                handled += len(records)
+                iterator = page.get("NextShardIterator")
         return handled
 
 

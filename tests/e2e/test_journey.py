@@ -69,9 +69,11 @@ def test_submit_pay_print_and_verify(live_service: LiveService, tmp_path: Path) 
     status_url = f"{live_service.base_url}/status/{submitted.id}"
     assert paid.headers["Location"] == status_url
 
+    # curl has no session: the status page says to open the private link, and shows nothing
     status_page = live_service.request("GET", live_service.path_of(status_url))
-    assert status_page.status == 200
+    assert status_page.status == 404
     assert status_page.headers["Content-Type"].startswith("text/html")
+    assert submitted.id not in status_page.text
     status = live_service.status(submitted)
     assert status["status"] == "ISSUED", status
     permit = status["permit"]

@@ -33,6 +33,10 @@ ROWS = (
     "5-status",
     "5-pdf",
     "5-verify",
+    "10a-render",
+    "10b-html",
+    "10c-cache",
+    "10d-slow3g",
     "6-zip-size",
     "6-zip-dev",
 )

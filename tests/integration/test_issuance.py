@@ -69,7 +69,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
 
     # The browser comes back from the provider: that proves nothing and changes nothing.
     returned = world.http.get(f"/status/{app.id}")
-    assert returned.status_code == 200
+    assert returned.status_code == 404  # no session in this client: "open your private link"
     assert world.items() == before_again
     waiting = world.status(app)
     assert waiting.json_body["status"] == "AWAITING_PAYMENT"

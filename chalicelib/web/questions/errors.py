@@ -44,6 +44,7 @@ class PageError:
     field: Field
     anchor: str  # the control the summary link focuses
     message: str
+    label: str = ""  # the field's label: the summary names the field, the field has it above
 
 
 def _message(error: FieldError, f: Field, lang: str) -> str:
