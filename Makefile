@@ -20,10 +20,17 @@ $(STAMP): requirements.txt pyproject.toml
 system-deps:
 	@bash scripts/install-system-deps.sh
 
-run: $(STAMP)
+# Browser assets the service serves itself (the officer app's QR decoder), from the lockfile.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || bash scripts/install-system-deps.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+run: $(STAMP) $(NODE_STAMP)
 	$(PY) -m scripts.run_local
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(NODE_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy app.py chalicelib scripts bench
 	$(PY) -m pytest
@@ -36,14 +43,14 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy app.py chalicelib scripts bench
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(PY) -m bench
 
 check-forms: $(STAMP)
 	$(PY) -m scripts.check_forms
 
-package: $(STAMP)
+package: $(STAMP) $(NODE_STAMP)
 	$(PY) -m scripts.package
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

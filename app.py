@@ -7,7 +7,7 @@ build services lazily through the Container (``chalicelib/wiring.py``).
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from chalice.app import Chalice, DynamoDBEvent
 
 from chalicelib.web import context
 from chalicelib.web.routes import BLUEPRINTS
@@ -29,3 +29,26 @@ set_container = context.set_container
 def cancel_unpaid(event: object) -> dict[str, int]:
     cancelled = container().unpaid_canceller.run()
     return {"cancelled": len(cancelled)}
+
+
+@app.schedule("rate(10 minutes)", name="refresh-status-list")
+def refresh_status_list(event: object) -> dict[str, str]:
+    """Keeps the revocation list's ``iat`` fresh while nothing is revoked (phones trust a list
+    for 24 h); the GET route would also regenerate a list older than 10 minutes on its own."""
+    stored = container().status_list.regenerate()
+    return {"issued_at": stored.issued_at.isoformat()}
+
+
+# The table's stream (NEW_IMAGE, infra/resources.json): one Lambda, one dispatcher. Each
+# consumer takes the whole batch, ignores records that are not its own and is idempotent
+# (a failed batch is retried whole). A new consumer is one more line below.
+# The ARN here is a placeholder: the merge template points the event source at
+# PermitTable.StreamArn (Chalice needs a literal at import time).
+TABLE_STREAM_ARN = "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/set-by-infra"
+
+
+@app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, name="table-stream", batch_size=100)
+def table_stream(event: DynamoDBEvent) -> None:
+    records = [record.to_dict() for record in event]  # the raw stream records
+    services = container()
+    services.status_list.on_table_records(records)  # revocation list (issue 13)

@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-__all__ = ["APP_ROOT", "ConfigurationError", "Settings"]
+__all__ = ["APP_ROOT", "LOCAL_KEY_STAGES", "ConfigurationError", "Settings"]
 
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
 APP_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
+DEFAULT_STATUS_KEY = APP_ROOT / ".local" / "status-list-key.pem"  # git-ignored
+# Stages that may generate and use local key files (never prod, staging or an unset stage).
+LOCAL_KEY_STAGES = frozenset({"local", "test"})
+STATUS_LIST_UPDATES = ("on-write", "stream")
 
 
 class ConfigurationError(Exception):
@@ -28,6 +32,13 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, default).strip() or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}")
     return value
 
 
@@ -51,6 +62,13 @@ class Settings:
     unpaid_cancel_after: timedelta = timedelta(hours=48)
     resources_dir: Path = APP_ROOT
     authority_name: str = "Stadt Musterstadt – Straßenverkehrsbehörde"
+    # The revocation list (issue 13): its own signing key, how long phones may trust a list,
+    # and who regenerates it after a revocation ("on-write" locally, "stream" in AWS).
+    status_key_id: int = 1
+    status_local_key_path: Path = DEFAULT_STATUS_KEY
+    status_kms_key_id: str = ""
+    status_list_max_age: timedelta = timedelta(hours=24)
+    status_list_updates: str = "on-write"
 
     @property
     def schemas_dir(self) -> Path:
@@ -84,4 +102,15 @@ class Settings:
             retired_keys=_csv(env.get("PERMIT_RETIRED_PUBLIC_KEYS", "")),
             unpaid_cancel_after=timedelta(hours=float(env.get("PERMIT_UNPAID_CANCEL_HOURS", "48"))),
             resources_dir=Path(env.get("PERMIT_RESOURCES_DIR", str(APP_ROOT))),
+            status_key_id=int(env.get("PERMIT_STATUS_KEY_ID", "1")),
+            status_local_key_path=Path(
+                env.get("PERMIT_STATUS_LOCAL_KEY_PATH", str(DEFAULT_STATUS_KEY))
+            ),
+            status_kms_key_id=env.get("PERMIT_STATUS_KMS_KEY_ID", ""),
+            status_list_max_age=timedelta(
+                hours=float(env.get("PERMIT_STATUS_LIST_MAX_AGE_HOURS", "24"))
+            ),
+            status_list_updates=_choice(
+                env, "PERMIT_STATUS_LIST_UPDATES", STATUS_LIST_UPDATES, "on-write"
+            ),
         )

@@ -1,12 +1,12 @@
-"""Static HTML pages: the verification page (`/v`) and the citizen's status page.
+"""Static HTML pages: the citizen's status page (the officer app lives in ``officer.py``).
 
-Both are single self-contained files under ``static/`` with inline CSS and one inline script,
-no framework and no external asset, so they load fast on a phone with a weak signal. They
-are read once per process and served as they are: whatever varies (the token, the
+It is a single self-contained file under ``static/`` with inline CSS and one inline script,
+no framework and no external asset, so it loads fast on a phone with a weak signal. It is
+read once per process and served as they are: whatever varies (the token, the
 application id) is read by the script from the URL, never put into the HTML by the server.
 
 The Content-Security-Policy allows exactly the inline ``<style>`` and ``<script>`` blocks of
-these two files, by their SHA-256 hashes (computed here from the files themselves, so editing
+the file, by their SHA-256 hashes (computed here from the files themselves, so editing
 a page can never leave a stale hash behind), and ``fetch`` to the service's own origin.
 Everything else is refused: no other script, style, image, frame, form or plugin.
 
@@ -30,11 +30,10 @@ __all__ = [
     "content_security_policy",
     "inline_hashes",
     "status_page_html",
-    "verification_page_html",
 ]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_PAGES = ("verify.html", "status.html")
+_PAGES = ("status.html",)
 _BLOCK_RE = {
     "script": re.compile(r"<script>(.*?)</script>", re.DOTALL),
     "style": re.compile(r"<style>(.*?)</style>", re.DOTALL),
@@ -45,10 +44,6 @@ _BLOCK_RE = {
 def _page(name: str) -> str:
     """The page's text, read once per process."""
     return (STATIC_DIR / name).read_text(encoding="utf-8")
-
-
-def verification_page_html() -> str:
-    return _page("verify.html")
 
 
 def status_page_html() -> str:
