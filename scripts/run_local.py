@@ -41,6 +41,8 @@ def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str
 
     key_path = LOCAL_DIR / "signing-key.pem"
     ensure_local_key(key_path)
+    status_key_path = LOCAL_DIR / "status-list-key.pem"  # signs the revocation list
+    ensure_local_key(status_key_path)
     staff_token = _local_secret("staff-token", 24)
     import hashlib
 
@@ -58,6 +60,8 @@ def local_environment(dynamodb_endpoint: str, port: int = PORT) -> dict[str, str
         PERMIT_STAFF_TOKEN_SHA256=hashlib.sha256(staff_token.encode()).hexdigest(),
         PERMIT_SIGNING_BACKEND="local",
         PERMIT_LOCAL_KEY_PATH=str(key_path),
+        PERMIT_STATUS_LOCAL_KEY_PATH=str(status_key_path),
+        PERMIT_STATUS_LIST_UPDATES="on-write",  # no stream consumer runs locally
     )
     return env
 

@@ -230,7 +230,7 @@ class DynamoDBStore:
             self._client.put_item(
                 TableName=self._table,
                 Item=item,
-                ConditionExpression="attribute_not_exists(PK) OR issued_ms < :issued_ms",
+                ConditionExpression="attribute_not_exists(PK) OR issued_ms <= :issued_ms",
                 ExpressionAttributeValues={":issued_ms": item["issued_ms"]},
             )
         except self._client.exceptions.ConditionalCheckFailedException:
