@@ -44,7 +44,9 @@ def refresh_status_list(event: object) -> dict[str, str]:
 # (a failed batch is retried whole). A new consumer is one more line below.
 # The ARN here is a placeholder: the merge template points the event source at
 # PermitTable.StreamArn (Chalice needs a literal at import time).
-TABLE_STREAM_ARN = "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/set-by-infra"
+TABLE_STREAM_ARN = (
+    "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/set-by-infra"
+)
 
 
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, name="table-stream", batch_size=100)

@@ -173,9 +173,10 @@ def test_the_list_is_regenerated_when_old_and_served_as_is_when_fresh(
     clock.advance(minutes=6)  # older than 10 minutes now
     later = client.http.get("/.well-known/permit-status.json")
     assert later.body != first.body
-    assert json.loads(json.loads(later.body)["payload"])["iat"] > json.loads(
-        json.loads(first.body)["payload"]
-    )["iat"]
+    assert (
+        json.loads(json.loads(later.body)["payload"])["iat"]
+        > json.loads(json.loads(first.body)["payload"])["iat"]
+    )
 
 
 def test_served_list_headers_cdn_caching_and_conditional_get(world: Any) -> None:

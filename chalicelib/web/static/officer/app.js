@@ -549,10 +549,13 @@
   // -- offline support -----------------------------------------------------------------------
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("officer-sw.js", { scope: "./v" }).catch(() => {});
-    navigator.serviceWorker.ready.then(() => {
-      $("offline-status").hidden = false;
+    const ready = () => {
+      if (!navigator.serviceWorker.controller) return;
+      $("offline-status").hidden = false; // page, script, keys and list are cached now
       document.documentElement.dataset.offlineReady = "true";
-    });
+    };
+    navigator.serviceWorker.ready.then(ready);
+    navigator.serviceWorker.addEventListener("controllerchange", ready);
   }
   const refresh = () => { if (navigator.onLine) loadData(); };
   window.addEventListener("online", refresh);
