@@ -333,3 +333,70 @@ def test_app_files_headers_and_size(live_service: LiveService) -> None:
     types = live_service.request("GET", "/officer/permit-types.json").json()["types"]
     assert types["1"] == {"de": "Bewohnerparkausweis", "en": "Resident parking permit"}
     assert live_service.request("GET", "/officer/nothing.js").status == 404
+
+
+# -- scanning inside the app -----------------------------------------------------------------
+
+
+def _y4m_of_qr(content: str, path: Path, size: int = 480) -> Path:
+    """A still video (YUV4MPEG2, 4:2:0) of the QR code, for Chromium's fake camera."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(content, error="q").matrix_iter(border=4)]
+    scale = size // len(matrix)
+    offset = (size - scale * len(matrix)) // 2
+    luma = bytearray(b"\xff" * size * size)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (offset + y * scale + dy) * size + offset + x * scale
+                    luma[start : start + scale] = b"\x00" * scale
+    chroma = b"\x80" * (size // 2) * (size // 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    header = f"YUV4MPEG2 W{size} H{size} F5:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * 3)
+    return path
+
+
+def test_scanning_in_the_app_checks_car_after_car(
+    live_service: LiveService,
+    permits: dict[str, Any],
+    browser: Browser,
+    chromium: str,
+    tmp_path: Path,
+) -> None:
+    """The "Scannen" button reads the QR from the camera (here Chromium's fake camera playing
+    a picture of the printed code) and shows the verdict without leaving the app. Linux
+    Chromium has no BarcodeDetector, so this runs the npm decoder (jsQR) the service serves."""
+    from tests.e2e.web import CHROMIUM_ARGS
+
+    _, status = permits["valid"]
+    video = _y4m_of_qr(status["permit"]["verify_url"], tmp_path / "qr.y4m")
+    camera_browser = browser.browser_type.launch(
+        executable_path=chromium,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(locale="de-DE", viewport=PHONE)
+        context.grant_permissions(["camera"], origin=live_service.base_url)
+        page = _open(context, f"{live_service.base_url}/v")
+        assert _result(page)["result"] == "no_token"
+        page.click("#scan")
+        page.wait_for_selector("#result[data-result='valid'][aria-busy='false']", timeout=20_000)
+        assert page.inner_text("#plates") == "DNAB123"
+        assert page.is_hidden("#scanner")  # camera off again, the verdict in view
+        assert page.evaluate("location.hash") == "#" + _token(status)
+        assert page.evaluate("'jsQR' in window")  # the decoder was loaded on demand
+        assert_accessible(page, "after a scan")
+        page.click("#scan")  # next car: the camera opens again in the same page
+        page.wait_for_selector("#scanner:not([hidden])")
+        page.click("#scan-stop")
+        assert page.is_hidden("#scanner")
+    finally:
+        camera_browser.close()

@@ -1,7 +1,7 @@
 """Pages pass axe-core (WCAG 2.1 AA) and reflow at 320 px, checked in a real Chromium.
 
-The verification page `/v` lacks its `<h1>` (axe: page-has-heading-one); its rework for
-offline verification (issue 13) brings it under these checks in every state.
+The officer app `/v` is checked in every state (online, offline, revoked, invalid, stale list,
+after a scan) in `test_officer_app.py`.
 """
 
 from __future__ import annotations
