@@ -15,6 +15,7 @@ from types import ModuleType
 
 from bench import (
     cold_start,
+    officer,
     pdf_document,
     request_counts,
     submission,
@@ -35,6 +36,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     verify_endpoint,
     submission,
     request_counts,
+    officer,
     zip_size,
 )
 
