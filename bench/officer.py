@@ -296,7 +296,7 @@ def _generate_row(plan: Plan, service: LocalService) -> Row:
         document = _list_document(signer, serials)  # type: ignore[arg-type]
         bare_times.append((time.perf_counter() - started) * 1000)
     started = time.perf_counter()
-    container.store.list_permit_status_entries()
+    container.status_list_store.list_permit_status_entries()
     query_ms = (time.perf_counter() - started) * 1000
     listed = container.status_list.read(stored.document)
     if len(listed.revoked) + len(listed.superseded) != len(serials):

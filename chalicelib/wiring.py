@@ -182,15 +182,18 @@ class Container:
             ensure_local_key(settings.status_local_key_path)
         return LocalKeySigner(settings.status_local_key_path, settings.status_key_id)
 
+    @property
+    def status_list_store(self) -> StatusListStore:
+        # The one store implements both ports; an injected fake store must do the same.
+        return cast("StatusListStore", self.store)
+
     @functools.cached_property
     def status_list(self) -> StatusListService:
         from chalicelib.adapters.dynamodb.items import is_permit_status_record
         from chalicelib.services.status_list import StatusListService
 
-        # The one store implements both ports; an injected fake store must do the same.
-        store = cast("StatusListStore", self.store)
         return StatusListService(
-            store,
+            self.status_list_store,
             self.status_signer,
             self.clock,
             max_age=self.settings.status_list_max_age,

@@ -239,7 +239,7 @@ def _status_lists() -> list[dict[str, Any]]:
     kid, scalar = LIST_SCALAR
     issued = datetime(2026, 11, 21, 13, 5, tzinfo=UTC)
     protected = protected_header(kid)
-    lists = []
+    lists: list[dict[str, Any]] = []
     for name, revoked, superseded in (
         ("empty", [], []),
         ("edges", [0, 1, 2, 0xFFFFFFFF], [0x0A1B2C3D]),
@@ -263,14 +263,12 @@ def _status_lists() -> list[dict[str, Any]]:
     tampered = dict(good, payload=good["payload"].replace('"v":1', '"v":1 '))
     wrong_kid = dict(good, protected=protected_header("status-2"))
     unsigned_key = dict(good, signature=b64url(_sign_raw(UNPUBLISHED_SCALAR[1], b"x")))
-    for name, document, reason in (
+    for name, broken, reason in (
         ("payload changed after signing", tampered, "signature"),
         ("unknown list key", wrong_kid, "unknown_key"),
         ("signed by another key", unsigned_key, "signature"),
     ):
-        lists.append(
-            {"name": name, "document": json.dumps(document), "ok": False, "reason": reason}
-        )
+        lists.append({"name": name, "document": json.dumps(broken), "ok": False, "reason": reason})
     return lists
 
 
