@@ -35,6 +35,10 @@ ROWS = (
     "5-verify",
     "6-zip-size",
     "6-zip-dev",
+    "7-officer-verify",
+    "7-status-list-size",
+    "7-status-list-generate",
+    "7-officer-size",
 )
 PACKAGING_ROWS = ("6-zip-size", "6-zip-dev")
 
