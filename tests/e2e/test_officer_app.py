@@ -400,3 +400,31 @@ def test_scanning_in_the_app_checks_car_after_car(
         assert page.is_hidden("#scanner")
     finally:
         camera_browser.close()
+
+
+def test_chromium_finds_the_app_installable(
+    live_service: LiveService, phone: BrowserContext
+) -> None:
+    page = _open(phone, f"{live_service.base_url}/v")
+    _wait_offline_ready(page)
+    session = phone.new_cdp_session(page)
+    manifest = session.send("Page.getAppManifest")
+    assert not manifest.get("errors"), manifest.get("errors")
+    errors = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's contexts are incognito profiles, where Chromium never offers installing;
+    # every other criterion (manifest, icon, service worker, scope) must be met.
+    assert [e for e in errors if e["errorId"] != "in-incognito"] == [], errors
+
+
+def test_without_keys_and_service_the_app_says_it_cannot_check(
+    live_service: LiveService, permits: dict[str, Any], phone: BrowserContext
+) -> None:
+    """A genuine permit must never be called forged because this phone has no keys yet."""
+    phone.route("**/.well-known/permit-keys.json", lambda route: route.abort())
+    phone.route("**/api/verify", lambda route: route.abort())
+    page = _open(phone, f"{live_service.base_url}/v#{_token(permits['valid'][1])}")
+    shown = _result(page)
+    assert shown["result"] == "error", shown
+    assert shown["de"] == "⚠ PRÜFUNG NICHT MÖGLICH – keine Schlüssel geladen"
+    assert page.is_hidden("#permit")
+    assert_accessible(page, "no keys")

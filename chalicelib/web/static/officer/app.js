@@ -371,6 +371,12 @@
   };
 
   const renderLocal = (local) => {
+    if (!state.keys || state.keys.token.size === 0) { // never loaded: nothing can be judged
+      render("error", "offline", null, "", "keine Schlüssel geladen", "no keys loaded",
+        "Der Ausweis ist NICHT geprüft. Bitte die App einmal mit Netz öffnen.",
+        "The permit is NOT checked. Open the app once with a network connection.");
+      return;
+    }
     if (!local.ok) {
       render("invalid", "offline", null, "", "offline geprüft", "checked offline",
         "Die Signatur ist nicht echt oder der Code ist beschädigt.", "The signature is not genuine or the code is damaged.");
