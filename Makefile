@@ -22,13 +22,18 @@ $(STAMP): requirements.txt pyproject.toml
 system-deps:
 	@bash scripts/install-system-deps.sh
 
-# KERN UX from npm at the lockfile's versions, then the hashed CSS/fonts/script (see
-# scripts/build_assets.py); `npm ci` reruns only when the lockfile changes.
-node_modules/.package-lock.json: package.json package-lock.json
+# One `npm ci` at the lockfile's versions installs every browser package: KERN UX (built into
+# the hashed CSS/fonts/script, see scripts/build_assets.py) and jsQR (the officer app's QR
+# decoder, served from node_modules and copied into the Lambda bundle by scripts/package.py).
+# It reruns when package.json or the lockfile changes (a stamp of our own: npm's hidden
+# node_modules/.package-lock.json is also rewritten by `npm install --package-lock-only`).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || bash scripts/install-system-deps.sh
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-$(ASSETS): node_modules/.package-lock.json $(ASSET_SOURCES) scripts/build_assets.py | $(STAMP)
+$(ASSETS): $(NODE_STAMP) $(ASSET_SOURCES) scripts/build_assets.py | $(STAMP)
 	$(PY) -m scripts.build_assets
 
 assets: $(ASSETS)

@@ -31,16 +31,26 @@ def cancel_unpaid(event: object) -> dict[str, int]:
     return {"cancelled": len(cancelled)}
 
 
-# The table's stream; `make package` replaces this placeholder with the table's StreamArn
-# (infra/resources.json), since the ARN exists only once the stack does.
+@app.schedule("rate(10 minutes)", name="refresh-status-list")
+def refresh_status_list(event: object) -> dict[str, str]:
+    """Keeps the revocation list's ``iat`` fresh while nothing is revoked (phones trust a list
+    for 24 h); the GET route would also regenerate a list older than 10 minutes on its own."""
+    stored = container().status_list.regenerate()
+    return {"issued_at": stored.issued_at.isoformat()}
+
+
+# The table's stream (NEW_AND_OLD_IMAGES, infra/resources.json): one Lambda, one dispatcher
+# that hands each batch to every consumer listed in services/table_stream.py (outbox mail,
+# revocation list); the local run's drain loop calls the same dispatcher. The ARN here is a
+# placeholder: the merge template points the event source at PermitTable.StreamArn (Chalice
+# needs a literal at import time, when the table does not exist yet).
 TABLE_STREAM_ARN = (
-    "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/placeholder"
+    "arn:aws:dynamodb:eu-central-1:000000000000:table/permit-table/stream/set-by-infra"
 )
 
 
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=25, name="table-stream")
 def table_stream(event: DynamoDBEvent) -> dict[str, int]:
-    """Every consumer of the table's stream (outbox mails, ...): see services/outbox.py."""
-    from chalicelib.services.outbox import dispatch
+    from chalicelib.services.table_stream import dispatch
 
     return {"records": dispatch(container(), event.to_dict().get("Records", []))}

@@ -22,6 +22,9 @@ class Plan:
     submission_rounds: int
     warmup: int
     package: bool
+    officer_rounds: int = 300
+    status_entries: int = 2_500
+    status_rounds: int = 5
 
     @classmethod
     def full(cls) -> Plan:
@@ -49,4 +52,7 @@ class Plan:
             submission_rounds=2,
             warmup=1,
             package=os.environ.get(SKIP_PACKAGE_ENV, "") not in ("1", "true", "yes"),
+            officer_rounds=3,
+            status_entries=25,
+            status_rounds=1,
         )

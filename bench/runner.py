@@ -15,6 +15,7 @@ from types import ModuleType
 
 from bench import (
     cold_start,
+    officer,
     pdf_document,
     request_counts,
     submission,
@@ -37,6 +38,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     submission,
     request_counts,
     web_pages,
+    officer,
     zip_size,
 )
 

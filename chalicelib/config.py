@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-__all__ = ["APP_ROOT", "TEST_STAGES", "ConfigurationError", "Settings"]
+__all__ = ["APP_ROOT", "LOCAL_KEY_STAGES", "TEST_STAGES", "ConfigurationError", "Settings"]
 
 # app.py's directory: the repo root locally, /var/task in Lambda (schemas/ and pdf_templates/
 # are bundled beside app.py by `make package`).
@@ -21,6 +21,11 @@ DEFAULT_LOCAL_KEY = APP_ROOT / ".local" / "signing-key.pem"  # git-ignored
 DEFAULT_LOCAL_MAIL_DIR = APP_ROOT / ".local" / "mail"  # git-ignored
 #: Stages that may use test-only parts (sandbox payments, the local mailbox page, SMTP).
 TEST_STAGES = frozenset({"local", "test"})
+DEFAULT_STATUS_KEY = APP_ROOT / ".local" / "status-list-key.pem"  # git-ignored
+# Stages that may generate and use local key files (never prod, staging or an unset stage):
+# the same allow-list as the other test-only parts.
+LOCAL_KEY_STAGES = TEST_STAGES
+STATUS_LIST_UPDATES = ("on-write", "stream")
 
 
 class ConfigurationError(Exception):
@@ -31,6 +36,13 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, default).strip() or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}")
     return value
 
 
@@ -62,6 +74,13 @@ class Settings:
     #: Origins of the payment provider's checkout pages: a "Pay" form POST ends there, and
     #: browsers apply the pages' CSP ``form-action`` to that redirect (e.g. Stripe's).
     checkout_origins: tuple[str, ...] = ()
+    # The revocation list (issue 13): its own signing key, how long phones may trust a list,
+    # and who regenerates it after a revocation ("on-write" locally, "stream" in AWS).
+    status_key_id: int = 1
+    status_local_key_path: Path = DEFAULT_STATUS_KEY
+    status_kms_key_id: str = ""
+    status_list_max_age: timedelta = timedelta(hours=24)
+    status_list_updates: str = "on-write"
 
     @property
     def schemas_dir(self) -> Path:
@@ -122,4 +141,15 @@ class Settings:
             smtp_port=int(env.get("PERMIT_SMTP_PORT", "1025")),
             local_mail_dir=Path(env.get("PERMIT_LOCAL_MAIL_DIR", str(DEFAULT_LOCAL_MAIL_DIR))),
             checkout_origins=_csv(env.get("PERMIT_CHECKOUT_ORIGINS", "")),
+            status_key_id=int(env.get("PERMIT_STATUS_KEY_ID", "1")),
+            status_local_key_path=Path(
+                env.get("PERMIT_STATUS_LOCAL_KEY_PATH", str(DEFAULT_STATUS_KEY))
+            ),
+            status_kms_key_id=env.get("PERMIT_STATUS_KMS_KEY_ID", ""),
+            status_list_max_age=timedelta(
+                hours=float(env.get("PERMIT_STATUS_LIST_MAX_AGE_HOURS", "24"))
+            ),
+            status_list_updates=_choice(
+                env, "PERMIT_STATUS_LIST_UPDATES", STATUS_LIST_UPDATES, "on-write"
+            ),
         )

@@ -10,7 +10,7 @@ name is refused at run time too: a misspelt override must fail, not be silently 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 from chalicelib.config import Settings
 from chalicelib.services.clock import SystemClock
@@ -40,8 +40,10 @@ if TYPE_CHECKING:
         Mailer,
         PaymentProvider,
         Signer,
+        StatusListStore,
     )
     from chalicelib.services.staff import StaffService
+    from chalicelib.services.status_list import StatusListService
     from chalicelib.services.submissions import SubmissionService
     from chalicelib.services.verification import VerificationService
 
@@ -59,6 +61,7 @@ class Overrides(TypedDict, total=False):
     store: ApplicationStore
     registry: FormRegistry
     signer: Signer
+    status_signer: Signer
     keyring: KeyRing
     issuance: Issuer
     payment_provider: PaymentProvider | None
@@ -96,7 +99,19 @@ class Container:
             return self._overrides["store"]
         from chalicelib.adapters.dynamodb.store import DynamoDBStore
 
-        return DynamoDBStore(self.dynamodb, self.settings.table_name)
+        return DynamoDBStore(
+            self.dynamodb,
+            self.settings.table_name,
+            # Locally nothing reads the table's stream: regenerate the list right after the write.
+            on_permit_status_change=(
+                self._regenerate_status_list
+                if self.settings.status_list_updates == "on-write"
+                else None
+            ),
+        )
+
+    def _regenerate_status_list(self) -> None:
+        self.status_list.regenerate()
 
     @functools.cached_property
     def registry(self) -> FormRegistry:
@@ -150,6 +165,51 @@ class Container:
             key_id, _, pem_b64 = entry.partition(":")
             retired.append((int(key_id), base64.b64decode(pem_b64)))
         return KeyRing.for_signer(self.signer, retired)
+
+    @functools.cached_property
+    def status_signer(self) -> Signer:
+        """The revocation list's own key: KMS in AWS, a local PEM only in local/test stages."""
+        if "status_signer" in self._overrides:
+            return self._overrides["status_signer"]
+        settings = self.settings
+        if settings.signing_backend == "kms":
+            import boto3
+
+            from chalicelib.adapters.signing.kms import KmsSigner
+
+            return KmsSigner(
+                boto3.client("kms"), settings.status_kms_key_id, settings.status_key_id
+            )
+        from chalicelib.adapters.signing.local_key import LocalKeySigner, ensure_local_key
+        from chalicelib.config import LOCAL_KEY_STAGES
+
+        if settings.stage in LOCAL_KEY_STAGES:
+            ensure_local_key(settings.status_local_key_path)
+        return LocalKeySigner(settings.status_local_key_path, settings.status_key_id)
+
+    @property
+    def status_list_store(self) -> StatusListStore:
+        # The one store implements both ports; an injected fake store must do the same.
+        return cast("StatusListStore", self.store)
+
+    @functools.cached_property
+    def status_list(self) -> StatusListService:
+        from chalicelib.adapters.dynamodb.items import is_permit_status_record
+        from chalicelib.services.status_list import StatusListService
+
+        return StatusListService(
+            self.status_list_store,
+            self.status_signer,
+            self.clock,
+            max_age=self.settings.status_list_max_age,
+            is_status_record=is_permit_status_record,
+        )
+
+    def published_keys(self) -> dict[str, Any]:
+        """The JWK set at /.well-known/permit-keys.json: token keys and the list's key."""
+        jwks = self.keyring.jwks()
+        jwks["keys"].append(self.status_list.jwk())
+        return jwks
 
     @functools.cached_property
     def issuance(self) -> Issuer:

@@ -37,6 +37,14 @@ def stage_sources(target: Path) -> Path:
     shutil.copytree(APP_ROOT / "schemas", vendor / "schemas", ignore=_IGNORE)
     shutil.copytree(APP_ROOT / "pdf_templates", vendor / "pdf_templates", ignore=_IGNORE)
     shutil.copytree(APP_ROOT / "config", vendor / "config", ignore=_IGNORE)
+    # Browser assets from npm that the service serves itself (the officer app's QR decoder),
+    # with their licence, at the same path below app.py as in the repo.
+    jsqr = APP_ROOT / "node_modules" / "jsqr"
+    if not (jsqr / "dist" / "jsQR.js").is_file():
+        raise SystemExit("node_modules/jsqr is missing: run `npm ci` (the Makefile does)")
+    (vendor / "node_modules" / "jsqr" / "dist").mkdir(parents=True)
+    shutil.copy2(jsqr / "dist" / "jsQR.js", vendor / "node_modules" / "jsqr" / "dist" / "jsQR.js")
+    shutil.copy2(jsqr / "LICENSE", vendor / "node_modules" / "jsqr" / "LICENSE")
     return target
 
 

@@ -3,9 +3,10 @@
 Starts moto's DynamoDB server on 127.0.0.1 (unless AWS_ENDPOINT_URL_DYNAMODB already names
 one), creates the table from infra/resources.json, makes the local secrets under the
 git-ignored .local/ folder, checks every form, starts an embedded SMTP server that keeps
-every mail under .local/mail/ (listed at /local/mail) and the drain loop that sends the
-outbox through it (the stand-in for the DynamoDB Streams trigger), then serves the pages
-and the API with `chalice local`. Ctrl-C stops everything cleanly.
+every mail under .local/mail/ (listed at /local/mail) and the drain loop that feeds the
+table's stream to every stream consumer (outbox mail, revocation list: the stand-in for the
+DynamoDB Streams trigger), then serves the pages and the API with `chalice local`.
+Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def local_environment(
 
     key_path = LOCAL_DIR / "signing-key.pem"
     ensure_local_key(key_path)
+    status_key_path = LOCAL_DIR / "status-list-key.pem"  # signs the revocation list
+    ensure_local_key(status_key_path)
     staff_token = _local_secret("staff-token", 24)
     import hashlib
 
@@ -69,6 +72,10 @@ def local_environment(
         PERMIT_SMTP_HOST=HOST,
         PERMIT_SMTP_PORT=str(smtp_port),
         PERMIT_LOCAL_MAIL_DIR=str(mail_dir),
+        PERMIT_STATUS_LOCAL_KEY_PATH=str(status_key_path),
+        # The revocation list is remade right after the write, so it is fresh before the
+        # revoking call answers; the drain's stream consumer remakes it again (idempotent).
+        PERMIT_STATUS_LIST_UPDATES="on-write",
     )
     return env
 
@@ -93,7 +100,7 @@ def main() -> int:
         server = LocalDynamoDB(HOST, 0).start()
         endpoint = server.endpoint
     from scripts.local_mail import LocalMailServer
-    from scripts.outbox_drain import drain_for
+    from scripts.stream_drain import drain_for
 
     mail = LocalMailServer(LOCAL_DIR / "mail").start()
     env = local_environment(endpoint, smtp_port=mail.port)

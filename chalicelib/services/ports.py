@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 from chalicelib.domain.lifecycle import Status
@@ -37,6 +37,9 @@ __all__ = [
     "PaymentEventType",
     "PaymentProvider",
     "Signer",
+    "StatusEntry",
+    "StatusListStore",
+    "StoredStatusList",
 ]
 
 
@@ -198,3 +201,37 @@ class Mailer(Protocol):
     """Sends one plain-text mail; raises MailDeliveryError when the server refuses it."""
 
     def send(self, message: MailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """A revoked or superseded permit in the revocation list's key-addressed partition."""
+
+    serial: int
+    status: Status
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class StoredStatusList:
+    """The signed list as served: the exact document text and when it was made."""
+
+    document: str
+    issued_at: datetime
+
+
+class StatusListStore(Protocol):
+    """What the revocation list needs of the store (the DynamoDB store implements both ports).
+
+    The entries are written by ``ApplicationStore.save`` in the same transaction as the
+    permit's REVOKED/SUPERSEDED status, into one key-addressed partition: reading them is one
+    Query, never a scan.
+    """
+
+    def list_permit_status_entries(self) -> list[StatusEntry]: ...
+
+    def get_status_list(self) -> StoredStatusList | None: ...
+
+    def put_status_list(self, stored: StoredStatusList) -> bool:
+        """Store ``stored`` unless a list made later is already there; False when skipped."""
+        ...

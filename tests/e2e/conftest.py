@@ -319,8 +319,8 @@ def live_service() -> Iterator[LiveService]:
     from chalicelib.adapters.dynamodb.table import create_table
     from scripts.local_mail import LocalMailServer
     from scripts.moto_server import LocalDynamoDB
-    from scripts.outbox_drain import drain_for
     from scripts.run_local import TABLE_NAME, local_environment
+    from scripts.stream_drain import drain_for
 
     port = _free_port()
     base_url = f"http://{HOST}:{port}"

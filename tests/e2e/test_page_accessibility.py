@@ -1,8 +1,8 @@
 """Every page a citizen sees passes axe-core (WCAG 2.1 AA + best practice) and reflows at
 320 CSS px, for every form in ``schemas/``, in German and in English, with errors shown.
 
-The verification page `/v` lacks its `<h1>` (axe: page-has-heading-one); its rework for
-offline verification (issue 13) brings it under these checks in every state.
+The officer app `/v` is checked in every state (online, offline, revoked, invalid, stale list,
+after a scan) in `test_officer_app.py`.
 """
 
 from __future__ import annotations

@@ -39,6 +39,10 @@ ROWS = (
     "10d-slow3g",
     "6-zip-size",
     "6-zip-dev",
+    "7-officer-verify",
+    "7-status-list-size",
+    "7-status-list-generate",
+    "7-officer-size",
 )
 PACKAGING_ROWS = ("6-zip-size", "6-zip-dev")
 

@@ -130,6 +130,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
         "result": "valid",
         "permit": {
             "number": permit["number"],
+            "type": 1,
             "zone": "C",
             "plates": ["DNAB123"],
             "valid_from": "2026-11-21",

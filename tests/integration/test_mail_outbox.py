@@ -205,8 +205,8 @@ def test_local_drain_reads_the_tables_stream_and_sends(
 ) -> None:
     import boto3
 
-    from chalicelib.services.outbox import dispatch
-    from scripts.outbox_drain import StreamDrain
+    from chalicelib.services.table_stream import dispatch
+    from scripts.stream_drain import StreamDrain
 
     mailer = Captured()
     c = _container(settings, dynamodb_client, clock, mailer)

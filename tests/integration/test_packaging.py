@@ -30,7 +30,11 @@ def test_zip_contains_forms_and_templates(packaged: Path) -> None:
         if template.is_file():
             assert str(template.relative_to(REPO_ROOT)) in names
     assert "app.py" in names
-    assert "chalicelib/web/static/verify.html" in names
+    for officer_file in ("verify.html", "app.js", "officer-sw.js", "manifest.webmanifest"):
+        assert f"chalicelib/web/static/officer/{officer_file}" in names
+    # the QR decoder from npm, at the same path below app.py as in the repo
+    assert "node_modules/jsqr/dist/jsQR.js" in names
+    assert "node_modules/jsqr/LICENSE" in names
 
 
 def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:

@@ -8,7 +8,8 @@ JSON text that was validated).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib.domain.dates import berlin_today
@@ -24,8 +25,10 @@ from chalicelib.domain.records import (
     PermitRecord,
     PermitSummary,
 )
+from chalicelib.services.ports import StatusEntry, StoredStatusList
 
 __all__ = [
+    "PERMIT_STATUS_PARTITION",
     "application_from_item",
     "application_item",
     "application_key",
@@ -38,17 +41,32 @@ __all__ = [
     "idempotency_from_item",
     "idempotency_item",
     "idempotency_key",
+    "is_permit_status_record",
     "outbox_from_item",
     "outbox_item",
     "outbox_key",
     "permit_from_item",
     "permit_item",
     "permit_key",
+    "permit_status_entry_from_item",
+    "permit_status_entry_item",
+    "status_list_from_item",
+    "status_list_item",
+    "status_list_key",
 ]
 
 Item = dict[str, Any]
 # Statuses that staff or the scheduled jobs need to find: only these carry the sparse GSI keys.
 QUEUED_STATUSES = frozenset({Status.SUBMITTED, Status.AWAITING_PAYMENT})
+# The revocation list's entries: one key-addressed partition, one item per revoked or
+# superseded permit, written in the transaction that changes the permit's status. Writes are
+# staff actions and refunds (far below one partition's 1,000 writes/s), reads are one Query
+# per list regeneration; 2,500 entries of ~90 bytes are one 1 MB page.
+PERMIT_STATUS_PARTITION = "PERMITSTATUS"
+LISTED_STATUSES = frozenset({Status.REVOKED, Status.SUPERSEDED})
+# Entries stay a little past the permit's last day (time zones, phones with a wrong date);
+# the TTL then removes them, and the generator filters them out before that anyway.
+ENTRY_GRACE = timedelta(days=2)
 
 
 def _s(value: str) -> dict[str, str]:
@@ -356,3 +374,52 @@ def outbox_from_item(item: Item) -> OutboxMessage:
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         expires_at=int(item["expires_at"]["N"]),
     )
+
+
+def permit_status_entry_item(entry: StatusEntry) -> Item:
+    gone = datetime.combine(entry.valid_to + ENTRY_GRACE, time(), tzinfo=UTC)
+    return {
+        "PK": _s(PERMIT_STATUS_PARTITION),
+        "SK": _s(f"{entry.serial:010d}"),
+        "type": _s("permit_status"),
+        "serial": _n(entry.serial),
+        "status": _s(entry.status.value),
+        "valid_to": _s(entry.valid_to.isoformat()),
+        "expires_at": _n(int(gone.timestamp())),
+    }
+
+
+def permit_status_entry_from_item(item: Item) -> StatusEntry:
+    return StatusEntry(
+        serial=int(item["serial"]["N"]),
+        status=Status(item["status"]["S"]),
+        valid_to=date.fromisoformat(item["valid_to"]["S"]),
+    )
+
+
+def status_list_key() -> Item:
+    return {"PK": _s("STATUSLIST"), "SK": _s("CURRENT")}
+
+
+def status_list_item(stored: StoredStatusList) -> Item:
+    return {
+        **status_list_key(),
+        "type": _s("status_list"),
+        "document": _s(stored.document),
+        "issued_at": _s(stored.issued_at.astimezone(UTC).isoformat()),
+        "issued_ms": _n(int(stored.issued_at.timestamp() * 1000)),
+    }
+
+
+def status_list_from_item(item: Item) -> StoredStatusList:
+    return StoredStatusList(
+        document=item["document"]["S"], issued_at=datetime.fromisoformat(item["issued_at"]["S"])
+    )
+
+
+def is_permit_status_record(record: Mapping[str, Any]) -> bool:
+    """Whether a DynamoDB stream record adds or changes a revocation-list entry."""
+    if record.get("eventName") not in ("INSERT", "MODIFY"):
+        return False
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    return bool(keys.get("PK", {}).get("S") == PERMIT_STATUS_PARTITION)

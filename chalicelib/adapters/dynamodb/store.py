@@ -8,7 +8,8 @@ failing action says which failure mode it was, without a second read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamodb import items
@@ -22,6 +23,7 @@ from chalicelib.domain.records import (
     PaymentEventRecord,
     PermitRecord,
 )
+from chalicelib.services.ports import StatusEntry, StoredStatusList
 from chalicelib.services.store_errors import (
     DraftChangedError,
     DuplicateEventError,
@@ -33,14 +35,30 @@ from chalicelib.services.store_errors import (
 
 __all__ = ["DynamoDBStore"]
 
+log = logging.getLogger(__name__)
+
 _NEW = "attribute_not_exists(PK)"
 _SAME_VERSION = "attribute_exists(PK) AND #version = :expected_version"
 
 
 class DynamoDBStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    """Both ports: ``ApplicationStore`` and ``StatusListStore``.
+
+    ``on_permit_status_change`` is called after a committed write that put a permit on the
+    revocation list. Locally it regenerates the list at once; in AWS it is None and the
+    table's stream does that (``app.table_stream``), which also retries on failure.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        on_permit_status_change: Callable[[], object] | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._on_permit_status_change = on_permit_status_change
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -157,6 +175,7 @@ class DynamoDBStore:
         (serial, expected status, new status).
         """
         actions: list[tuple[str, dict[str, Any]]] = []
+        listed = False  # whether this write puts a permit on the revocation list
         if event is not None:
             actions.append(("event", _put(items.event_item(event), _NEW)))
         put = _put(items.application_item(after), _SAME_VERSION)
@@ -181,9 +200,55 @@ class DynamoDBStore:
                 }
             }
             actions.append(("permit_status", update))
+            listed = new_status in items.LISTED_STATUSES
+            if listed:
+                actions.append(("status_entry", _status_entry(after, serial, new_status)))
         actions += _audit_actions(audits, after.version)
         actions += _outbox_actions(outbox)
         self._transact(actions)
+        if listed and self._on_permit_status_change is not None:
+            try:
+                self._on_permit_status_change()
+            except Exception:  # the write is committed; the list catches up on its next refresh
+                log.exception("revocation list not regenerated after a status change")
+
+    # -- revocation list ---------------------------------------------------------------------
+
+    def list_permit_status_entries(self) -> list[StatusEntry]:
+        """Every entry of the revocation list's partition: one Query, following its pages."""
+        entries: list[StatusEntry] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": items.PERMIT_STATUS_PARTITION}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._query_page(**query)
+            entries += [items.permit_status_entry_from_item(i) for i in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return entries
+            query["ExclusiveStartKey"] = last
+
+    def get_status_list(self) -> StoredStatusList | None:
+        item = self._get(items.status_list_key())
+        return items.status_list_from_item(item) if item else None
+
+    def put_status_list(self, stored: StoredStatusList) -> bool:
+        """Conditional on time, so a slow regeneration never replaces a newer list."""
+        item = items.status_list_item(stored)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK) OR issued_ms <= :issued_ms",
+                ExpressionAttributeValues={":issued_ms": item["issued_ms"]},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+        return True
 
     def record_event(
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
@@ -295,6 +360,15 @@ class DynamoDBStore:
             raise _cancellation_error(error, [name for name, _ in actions]) from error
         except client.exceptions.ClientError as error:
             raise StoreUnavailableError(_code(error)) from error
+
+
+def _status_entry(after: Application, serial: int, status: Status) -> dict[str, Any]:
+    """The revocation-list entry, in the same transaction as the permit's new status."""
+    permit = after.permit
+    if permit is None or permit.serial != serial:
+        raise ValueError("a permit status change needs the application's own permit")
+    entry = StatusEntry(serial=serial, status=status, valid_to=permit.valid_to)
+    return {"Put": {"Item": items.permit_status_entry_item(entry)}}
 
 
 def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The local run's stand-in for the DynamoDB Streams trigger: read the table's stream, dispatch.
 
 It reads the local table's stream (moto's server implements DynamoDB Streams) shard by
-shard and hands each batch of records to the same ``dispatch`` the Lambda handler calls,
-so the local run sends mail exactly as AWS does. A batch whose dispatch fails is retried
+shard and hands each batch of records to the same ``dispatch`` the Lambda handler calls
+(``chalicelib/services/table_stream.py``), so the local run sends mail and remakes the
+revocation list exactly as AWS does. A batch whose dispatch fails is retried
 from the same position after a pause, as Lambda retries a failed batch.
 """
 
@@ -39,7 +40,7 @@ class StreamDrain:
         self.failures = 0
 
     def start(self) -> StreamDrain:
-        self._thread = threading.Thread(target=self._run, name="outbox-drain", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="stream-drain", daemon=True)
         self._thread.start()
         return self
 
@@ -54,7 +55,7 @@ class StreamDrain:
                 self.drain_once()
             except Exception:  # keep draining; the next round retries from the same place
                 self.failures += 1
-                log.warning("outbox drain round failed", exc_info=True)
+                log.warning("stream drain round failed", exc_info=True)
                 self._stop.wait(2.0)
             self._stop.wait(self._interval)
 
@@ -90,11 +91,12 @@ class StreamDrain:
 
 
 def drain_for(env: Mapping[str, str]) -> StreamDrain:
-    """A drain that sends through a Container built from the service's own environment."""
+    """A drain that runs every stream consumer through a Container built from the service's own
+    environment."""
     import boto3
 
     from chalicelib.config import Settings
-    from chalicelib.services.outbox import dispatch
+    from chalicelib.services.table_stream import dispatch
     from chalicelib.wiring import Container
 
     session = boto3.session.Session(
