@@ -50,6 +50,7 @@ class LocalService:
             webhook_secrets=(BENCH_WEBHOOK_SECRET,),
             staff_token_hashes=(),
             local_key_path=self.workdir / "signing-key.pem",
+            status_local_key_path=self.workdir / "status-list-key.pem",
         )
 
     def start(self) -> LocalService:

@@ -26,6 +26,9 @@ class Plan:
     warmup: int
     package: bool
     prebuilt_package: str = ""
+    officer_rounds: int = 300
+    status_entries: int = 2_500
+    status_rounds: int = 5
 
     @classmethod
     def full(cls) -> Plan:
@@ -54,4 +57,7 @@ class Plan:
             warmup=1,
             package=os.environ.get(SKIP_PACKAGE_ENV, "") not in ("1", "true", "yes"),
             prebuilt_package=os.environ.get(PACKAGE_DIR_ENV, ""),
+            officer_rounds=3,
+            status_entries=25,
+            status_rounds=1,
         )

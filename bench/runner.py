@@ -16,11 +16,13 @@ from types import ModuleType
 from bench import (
     cold_start,
     local_restart,
+    officer,
     pdf_document,
     request_counts,
     submission,
     tokens,
     verify_endpoint,
+    web_pages,
     zip_size,
 )
 from bench.local_service import LocalService
@@ -37,6 +39,8 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     submission,
     request_counts,
     local_restart,
+    web_pages,
+    officer,
     zip_size,
 )
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APP_ROOT",
     "DEFAULT_AUTHORITY",
+    "LOCAL_KEY_STAGES",
     "SECRETS",
     "TEST_STAGES",
     "ConfigurationError",
@@ -53,6 +54,12 @@ DEFAULT_AUTHORITY = "Stadt Musterstadt – Straßenverkehrsbehörde"  # PERMIT_A
 #: An allow-list, not "anything but prod": a stage named ``staging``, ``production`` or
 #: nothing at all (PERMIT_STAGE unset) must never hand out sandbox checkouts or create a key.
 TEST_STAGES = frozenset({"local", "test"})
+DEFAULT_LOCAL_MAIL_DIR = APP_ROOT / ".local" / "mail"  # git-ignored
+DEFAULT_STATUS_KEY = APP_ROOT / ".local" / "status-list-key.pem"  # git-ignored
+# Stages that may generate and use local key files (never prod, staging or an unset stage):
+# the same allow-list as the other test-only parts (sandbox, local mailbox page, SMTP).
+LOCAL_KEY_STAGES = TEST_STAGES
+STATUS_LIST_UPDATES = ("on-write", "stream")
 
 
 class ConfigurationError(Exception):
@@ -105,6 +112,13 @@ def stage_from_env(env: Mapping[str, str] | None = None) -> str:
     return env.get("PERMIT_STAGE", "").strip()
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, default).strip() or default
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -135,10 +149,21 @@ class Settings:
     #: A Stripe emulator (localstripe) to talk to instead of Stripe; local/test stages only.
     stripe_api_base: str = ""
 
-    @property
-    def is_test_stage(self) -> bool:
-        """Sandbox payments and the local signing key exist only here (see TEST_STAGES)."""
-        return self.stage in TEST_STAGES
+    mail_backend: str = "smtp"  # "smtp" (local run, tests) or "ses" (AWS)
+    mail_from: str = "Stadt Musterstadt <noreply@musterstadt.example>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    local_mail_dir: Path = DEFAULT_LOCAL_MAIL_DIR
+    #: Origins of the payment provider's checkout pages: a "Pay" form POST ends there, and
+    #: browsers apply the pages' CSP ``form-action`` to that redirect (e.g. Stripe's).
+    checkout_origins: tuple[str, ...] = ()
+    # The revocation list (issue 13): its own signing key, how long phones may trust a list,
+    # and who regenerates it after a revocation ("on-write" locally, "stream" in AWS).
+    status_key_id: int = 1
+    status_local_key_path: Path = DEFAULT_STATUS_KEY
+    status_kms_key_id: str = ""
+    status_list_max_age: timedelta = timedelta(hours=24)
+    status_list_updates: str = "on-write"
 
     @property
     def schemas_dir(self) -> Path:
@@ -161,6 +186,25 @@ class Settings:
     @property
     def templates_dir(self) -> Path:
         return self.resources_dir / "pdf_templates"
+
+    @property
+    def site_config_path(self) -> Path:
+        """The city's own texts: legal pages, contacts (``config/site.json``, shipped in the zip)."""
+        return self.resources_dir / "config" / "site.json"
+
+    @property
+    def is_test_stage(self) -> bool:
+        """Sandbox payments, local key files and the local mailbox exist only here."""
+        return self.stage in TEST_STAGES
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get ``Secure`` (and the ``__Host-`` prefix) whenever the service is on https.
+
+        Only the local run and the tests serve plain http on 127.0.0.1, where some browsers
+        (Safari, curl) drop a ``Secure`` cookie; everywhere else the public URL is https.
+        """
+        return self.public_base_url.startswith("https://")
 
     @classmethod
     def from_env(
@@ -199,6 +243,26 @@ class Settings:
             authority_name=env.get("PERMIT_AUTHORITY_NAME", "").strip() or DEFAULT_AUTHORITY,
             forms_dir=Path(env["PERMIT_SCHEMAS_DIR"]) if env.get("PERMIT_SCHEMAS_DIR") else None,
             in_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            mail_backend=env.get(
+                "PERMIT_MAIL_BACKEND",
+                "smtp" if stage_from_env(env) in TEST_STAGES else "ses",
+            ),
+            mail_from=env.get("PERMIT_MAIL_FROM", cls.mail_from),
+            smtp_host=env.get("PERMIT_SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(env.get("PERMIT_SMTP_PORT", "1025")),
+            local_mail_dir=Path(env.get("PERMIT_LOCAL_MAIL_DIR", str(DEFAULT_LOCAL_MAIL_DIR))),
+            checkout_origins=_csv(env.get("PERMIT_CHECKOUT_ORIGINS", "")),
+            status_key_id=int(env.get("PERMIT_STATUS_KEY_ID", "1")),
+            status_local_key_path=Path(
+                env.get("PERMIT_STATUS_LOCAL_KEY_PATH", str(DEFAULT_STATUS_KEY))
+            ),
+            status_kms_key_id=env.get("PERMIT_STATUS_KMS_KEY_ID", ""),
+            status_list_max_age=timedelta(
+                hours=float(env.get("PERMIT_STATUS_LIST_MAX_AGE_HOURS", "24"))
+            ),
+            status_list_updates=_choice(
+                env, "PERMIT_STATUS_LIST_UPDATES", STATUS_LIST_UPDATES, "on-write"
+            ),
         )
 
 

@@ -10,9 +10,7 @@ name is refused at run time too: a misspelt override must fail, not be silently 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 from chalicelib.config import Settings
 from chalicelib.services.clock import SystemClock
@@ -28,21 +26,27 @@ if TYPE_CHECKING:
     from chalicelib.services.applications import ApplicationAccess
     from chalicelib.services.checkout import CheckoutService
     from chalicelib.services.documents import DocumentService
+    from chalicelib.services.drafts import DraftService
     from chalicelib.services.expiry import UnpaidCanceller
     from chalicelib.services.form_registry import FormRegistry
     from chalicelib.services.issuance import Issuer, NewPermit
     from chalicelib.services.keyring import KeyRing
+    from chalicelib.services.links import CitizenLinks
+    from chalicelib.services.notifications import Notifier
     from chalicelib.services.payments import PaymentService
     from chalicelib.services.ports import (
         ApplicationStore,
         Clock,
         DocumentRenderer,
+        Mailer,
         Metrics,
         PaymentProvider,
         Signer,
+        StatusListStore,
     )
     from chalicelib.services.reconciliation import PaymentReconciler
     from chalicelib.services.staff import StaffService
+    from chalicelib.services.status_list import StatusListService
     from chalicelib.services.submissions import SubmissionService
     from chalicelib.services.verification import VerificationService
 
@@ -61,11 +65,13 @@ class Overrides(TypedDict, total=False):
     store: ApplicationStore
     registry: FormRegistry
     signer: Signer
+    status_signer: Signer
     keyring: KeyRing
     issuance: Issuer
     payment_provider: PaymentProvider | None
     webhook_transport: Transport
     renderer: DocumentRenderer
+    mailer: Mailer
 
 
 _OVERRIDABLE = frozenset(Overrides.__annotations__)
@@ -105,7 +111,19 @@ class Container:
             return self._overrides["store"]
         from chalicelib.adapters.dynamodb.store import DynamoDBStore
 
-        return DynamoDBStore(self.dynamodb, self.settings.table_name)
+        return DynamoDBStore(
+            self.dynamodb,
+            self.settings.table_name,
+            # Locally nothing reads the table's stream: regenerate the list right after the write.
+            on_permit_status_change=(
+                self._regenerate_status_list
+                if self.settings.status_list_updates == "on-write"
+                else None
+            ),
+        )
+
+    def _regenerate_status_list(self) -> None:
+        self.status_list.regenerate()
 
     @functools.cached_property
     def registry(self) -> FormRegistry:
@@ -138,9 +156,11 @@ class Container:
 
     def subkey(self, purpose: str) -> bytes:
         """A key for one purpose derived from the app secret, so one secret serves several."""
+        from chalicelib.domain.access import purpose_key
+
         if len(self.settings.app_secret) < 32:  # never derive keys from a missing secret
             raise ValueError("this function was given no app secret")
-        return hmac.new(self.settings.app_secret, purpose.encode(), hashlib.sha256).digest()
+        return purpose_key(self.settings.app_secret, purpose)
 
     @functools.cached_property
     def signer(self) -> Signer:
@@ -178,6 +198,51 @@ class Container:
             key_id, _, pem_b64 = entry.partition(":")
             retired.append((int(key_id), base64.b64decode(pem_b64)))
         return KeyRing.for_signer(self.signer, retired)
+
+    @functools.cached_property
+    def status_signer(self) -> Signer:
+        """The revocation list's own key: KMS in AWS, a local PEM only in local/test stages."""
+        if "status_signer" in self._overrides:
+            return self._overrides["status_signer"]
+        settings = self.settings
+        if settings.signing_backend == "kms":
+            import boto3
+
+            from chalicelib.adapters.signing.kms import KmsSigner
+
+            return KmsSigner(
+                boto3.client("kms"), settings.status_kms_key_id, settings.status_key_id
+            )
+        from chalicelib.adapters.signing.local_key import LocalKeySigner, ensure_local_key
+        from chalicelib.config import LOCAL_KEY_STAGES
+
+        if settings.stage in LOCAL_KEY_STAGES:
+            ensure_local_key(settings.status_local_key_path)
+        return LocalKeySigner(settings.status_local_key_path, settings.status_key_id)
+
+    @property
+    def status_list_store(self) -> StatusListStore:
+        # The one store implements both ports; an injected fake store must do the same.
+        return cast("StatusListStore", self.store)
+
+    @functools.cached_property
+    def status_list(self) -> StatusListService:
+        from chalicelib.adapters.dynamodb.items import is_permit_status_record
+        from chalicelib.services.status_list import StatusListService
+
+        return StatusListService(
+            self.status_list_store,
+            self.status_signer,
+            self.clock,
+            max_age=self.settings.status_list_max_age,
+            is_status_record=is_permit_status_record,
+        )
+
+    def published_keys(self) -> dict[str, Any]:
+        """The JWK set at /.well-known/permit-keys.json: token keys and the list's key."""
+        jwks = self.keyring.jwks()
+        jwks["keys"].append(self.status_list.jwk())
+        return jwks
 
     @functools.cached_property
     def issuance(self) -> Issuer:
@@ -332,6 +397,47 @@ class Container:
         from chalicelib.services.applications import ApplicationAccess
 
         return ApplicationAccess(self.store)
+
+    @functools.cached_property
+    def links(self) -> CitizenLinks:
+        from chalicelib.services.links import CitizenLinks
+
+        return CitizenLinks(self.settings.public_base_url, self.settings.app_secret)
+
+    @functools.cached_property
+    def drafts(self) -> DraftService:
+        from chalicelib.services.drafts import DraftService
+
+        return DraftService(self.store, self.registry, self.clock)  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def mailer(self) -> Mailer:
+        """SES v2 in AWS; SMTP where configured (the local run's embedded server, tests)."""
+        if "mailer" in self._overrides:
+            return self._overrides["mailer"]
+        settings = self.settings
+        if settings.mail_backend == "ses":
+            import boto3
+
+            from chalicelib.adapters.mail.ses import SesMailer
+
+            return SesMailer(boto3.client("sesv2"), settings.mail_from)
+        from chalicelib.adapters.mail.smtp import SmtpMailer
+
+        return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+
+    @functools.cached_property
+    def notifier(self) -> Notifier:
+        from chalicelib.services.notifications import Notifier
+
+        return Notifier(
+            self.store,  # type: ignore[arg-type]
+            self.mailer,
+            self.registry,
+            self.links,
+            self.clock,
+            self.settings.authority_name,
+        )
 
     @functools.cached_property
     def staff(self) -> StaffService:

@@ -31,6 +31,7 @@ def stage_sources(target: Path) -> Path:
     target.mkdir(parents=True)
     shutil.copy2(APP_ROOT / "app.py", target / "app.py")
     shutil.copy2(APP_ROOT / "requirements.txt", target / "requirements.txt")
+    # chalicelib/ includes the built assets (web/assets/dist: CSS, fonts, KERN's licence)
     shutil.copytree(APP_ROOT / "chalicelib", target / "chalicelib", ignore=_IGNORE)
     chalice_dir = target / ".chalice"
     chalice_dir.mkdir()
@@ -39,6 +40,15 @@ def stage_sources(target: Path) -> Path:
     vendor = target / "vendor"
     shutil.copytree(APP_ROOT / "schemas", vendor / "schemas", ignore=_IGNORE)
     shutil.copytree(APP_ROOT / "pdf_templates", vendor / "pdf_templates", ignore=_IGNORE)
+    shutil.copytree(APP_ROOT / "config", vendor / "config", ignore=_IGNORE)
+    # Browser assets from npm that the service serves itself (the officer app's QR decoder),
+    # with their licence, at the same path below app.py as in the repo.
+    jsqr = APP_ROOT / "node_modules" / "jsqr"
+    if not (jsqr / "dist" / "jsQR.js").is_file():
+        raise SystemExit("node_modules/jsqr is missing: run `npm ci` (the Makefile does)")
+    (vendor / "node_modules" / "jsqr" / "dist").mkdir(parents=True)
+    shutil.copy2(jsqr / "dist" / "jsQR.js", vendor / "node_modules" / "jsqr" / "dist" / "jsQR.js")
+    shutil.copy2(jsqr / "LICENSE", vendor / "node_modules" / "jsqr" / "LICENSE")
     return target
 
 

@@ -2,8 +2,11 @@
 
 Starts moto's DynamoDB server on 127.0.0.1 (unless AWS_ENDPOINT_URL_DYNAMODB already names
 one), creates the table from infra/resources.json, makes the local secrets under the
-git-ignored .local/ folder, checks every form, then serves the API with `chalice local`.
-Ctrl-C stops both cleanly.
+git-ignored .local/ folder, checks every form, starts an embedded SMTP server that keeps
+every mail under .local/mail/ (listed at /local/mail) and the drain loop that feeds the
+table's stream to every stream consumer (outbox mail, revocation list: the stand-in for the
+DynamoDB Streams trigger), then serves the pages and the API with `chalice local`.
+Ctrl-C stops everything cleanly.
 
 Local data persists: the embedded DynamoDB journals every write to ``.local/dynamodb.jsonl``
 before answering it and replays the journal at the next start (see
@@ -60,13 +63,20 @@ def stripe_environment(localstripe_endpoint: str) -> dict[str, str]:
 
 
 def local_environment(
-    dynamodb_endpoint: str, port: int = PORT, local_dir: Path = LOCAL_DIR
+    dynamodb_endpoint: str,
+    port: int = PORT,
+    local_dir: Path = LOCAL_DIR,
+    smtp_port: int = 1025,
+    mail_dir: Path | None = None,
 ) -> dict[str, str]:
     """Everything the service reads, for the local stage."""
     from chalicelib.adapters.signing.local_key import ensure_local_key
 
     key_path = local_dir / "signing-key.pem"
     ensure_local_key(key_path)
+    mail_dir = local_dir / "mail" if mail_dir is None else mail_dir
+    status_key_path = local_dir / "status-list-key.pem"  # signs the revocation list
+    ensure_local_key(status_key_path)
     staff_token = _local_secret("staff-token", 24, local_dir)
     import hashlib
 
@@ -84,6 +94,15 @@ def local_environment(
         PERMIT_STAFF_TOKEN_SHA256=hashlib.sha256(staff_token.encode()).hexdigest(),
         PERMIT_SIGNING_BACKEND="local",
         PERMIT_LOCAL_KEY_PATH=str(key_path),
+        PERMIT_MAIL_BACKEND="smtp",
+        PERMIT_SMTP_HOST=HOST,
+        PERMIT_SMTP_PORT=str(smtp_port),
+        PERMIT_LOCAL_AWS_READ_TIMEOUT_SECONDS="5",  # moto on a laptop, not DynamoDB
+        PERMIT_LOCAL_MAIL_DIR=str(mail_dir),
+        PERMIT_STATUS_LOCAL_KEY_PATH=str(status_key_path),
+        # The revocation list is remade right after the write, so it is fresh before the
+        # revoking call answers; the drain's stream consumer remakes it again (idempotent).
+        PERMIT_STATUS_LIST_UPDATES="on-write",
     )
     return env
 
@@ -121,7 +140,11 @@ def main() -> int:
                 f"in {report.tables} table(s), {time.perf_counter() - started:.1f} s"
                 + (" (an unfinished last write was skipped)" if report.skipped_torn_line else "")
             )
-    env = local_environment(endpoint)
+    from scripts.local_mail import LocalMailServer
+    from scripts.stream_drain import drain_for
+
+    mail = LocalMailServer(LOCAL_DIR / "mail").start()
+    env = local_environment(endpoint, smtp_port=mail.port)
     client = boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
@@ -143,7 +166,9 @@ def main() -> int:
         env.update(stripe_environment(localstripe.endpoint))
         print(f"payments: Stripe emulator (localstripe) on {localstripe.endpoint}")
         print("  pay with the test card 4242 4242 4242 4242, any future expiry, any CVC")
-    print(f"permit-service on http://{HOST}:{PORT}  (Ctrl-C stops)")
+    drain = drain_for(env).start()
+    print(f"mail (SMTP) on {HOST}:{mail.port}, kept in {mail.folder}; read it at /local/mail")
+    print(f"permit-service on http://{HOST}:{PORT}/  (Ctrl-C stops)")
     print(f"staff token (local only): {(LOCAL_DIR / 'staff-token').read_text().strip()}")
     chalice = Path(sys.executable).parent / "chalice"
     command = [
@@ -170,6 +195,8 @@ def main() -> int:
             child.kill()
         return 0
     finally:
+        drain.stop()
+        mail.stop()
         if localstripe is not None:
             localstripe.stop()
         if server is not None:

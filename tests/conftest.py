@@ -109,6 +109,7 @@ def settings(table_name: str, tmp_path: Path) -> Settings:
         webhook_secrets=(TEST_WEBHOOK_SECRET,),
         staff_token_hashes=(),
         local_key_path=tmp_path / "signing-key.pem",
+        status_local_key_path=tmp_path / "status-list-key.pem",
     )
 
 

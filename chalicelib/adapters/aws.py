@@ -87,13 +87,22 @@ _UNAVAILABLE_CODES: Final = frozenset(
 )
 
 
+#: Only ``make run`` and the end-to-end tests set this: moto's single-process server on a
+#: busy two-core machine can take longer than DynamoDB ever does (a browser, two services
+#: and their stream drains share the cores). Deployed functions never see it.
+LOCAL_READ_TIMEOUT_ENV = "PERMIT_LOCAL_AWS_READ_TIMEOUT_SECONDS"
+
+
 def client_config() -> Config:
     """The one botocore Config every client of the service uses (see the module docstring)."""
+    import os
+
     from botocore.config import Config
 
+    local = os.environ.get(LOCAL_READ_TIMEOUT_ENV, "")
     return Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
+        read_timeout=float(local) if local else READ_TIMEOUT_SECONDS,
         retries={"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"},
     )
 

@@ -62,7 +62,16 @@ class PaymentRequiredError(ConflictError):
 
 
 class InvalidTokenError(DomainError):
-    """A verification token that fails decoding or its signature check."""
+    """A verification token that fails decoding or its signature check.
+
+    ``reason`` is a stable code (``length``, ``version``, ``zone``, ``signature``, ...) that
+    the browser's decoder reproduces exactly: the shared test vectors compare them, so the
+    officer's phone and the server refuse the same tokens for the same reason.
+    """
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class WebhookSignatureError(DomainError):

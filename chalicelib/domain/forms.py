@@ -197,6 +197,11 @@ class FormDefinition:
         )
 
     @property
+    def email_pointer(self) -> str | None:
+        """Where the citizen's e-mail address is: the first ``format: email`` property."""
+        return _first_email(self.schema, "")
+
+    @property
     def currency(self) -> str:
         return self.fees.currency
 
@@ -233,3 +238,15 @@ class FormDefinition:
         if self.permit.duration.unit == "days":
             return start, start + timedelta(days=count - 1)
         return start, validity_end(start, count)
+
+
+def _first_email(node: Any, pointer: str) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    if node.get("format") == "email" and pointer:
+        return pointer
+    for name, child in (node.get("properties") or {}).items():
+        found = _first_email(child, f"{pointer}/{name}")
+        if found is not None:
+            return found
+    return None

@@ -17,7 +17,9 @@ __all__ = [
     "Application",
     "AuditEntry",
     "CheckoutInfo",
+    "Draft",
     "IdempotencyRecord",
+    "OutboxMessage",
     "PaymentEventRecord",
     "PermitRecord",
     "PermitSummary",
@@ -76,6 +78,7 @@ class Application:
     flags: tuple[str, ...] = ()
     fee_breakdown: dict[str, Any] | None = None  # how the fee was computed (JSON-ready)
     zone: str | None = None  # the zone or zone group decided at submission
+    lang: str = "de"  # the citizen's language when applying: later mails use it
 
     def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
         """The next version of this application; refuses transitions the lifecycle forbids."""
@@ -156,4 +159,41 @@ class PaymentEventRecord:
     application_id: str
     type: str
     received_at: datetime
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A citizen's unfinished answers, kept for ``DRAFT_TTL`` (then DynamoDB's TTL deletes it).
+
+    ``resume_nonce`` is part of the e-mailed resume link (signed by the service); a new
+    "save and come back later" replaces it, so only the latest link works. Once submitted,
+    ``application_id`` is set and the draft only forwards to the application.
+    """
+
+    id: str
+    form_id: str
+    data: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    expires_at: int
+    resume_nonce: str | None = None
+    application_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A mail to send because of a state change, written in that change's transaction.
+
+    ``params`` holds only ids and nonces from which the mail's links are derived at send
+    time, never an access token; ``to`` is the one piece of personal data the mail needs.
+    """
+
+    id: str
+    kind: str  # submitted | issued | resume
+    to: str
+    lang: str
+    params: dict[str, str]
+    created_at: datetime
     expires_at: int

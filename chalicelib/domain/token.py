@@ -53,6 +53,7 @@ __all__ = [
     "MAX_TOKEN_LENGTH",
     "MIN_TOKEN_LENGTH",
     "PERMIT_TYPE_RESIDENT_PARKING",
+    "REJECTION_REASONS",
     "SIGNATURE_LENGTH",
     "VERSION_1_ES256",
     "PermitClaims",
@@ -63,6 +64,7 @@ __all__ = [
     "sign_token",
     "token_from_text",
     "token_to_text",
+    "verify_es256",
     "verify_token",
 ]
 
@@ -97,34 +99,61 @@ _P256_HALF_ORDER: Final = _P256_ORDER // 2
 
 
 class _Malformed(ValueError):
-    """Internal: a field breaks the layout. Public callers only ever see InvalidTokenError."""
+    """Internal: a field breaks the layout. Public callers only ever see InvalidTokenError.
+
+    ``reason`` becomes :attr:`InvalidTokenError.reason`; see REJECTION_REASONS.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+REJECTION_REASONS: Final = (
+    "text",  # the decimal text is not 1..MAX_TEXT_DIGITS ASCII digits without a leading zero
+    "sentinel",  # the text's number does not start with the 0x01 sentinel byte
+    "length",  # fewer than MIN_TOKEN_LENGTH or more than MAX_TOKEN_LENGTH bytes
+    "version",  # first byte is not 0x11 (format 1, ECDSA P-256 / SHA-256)
+    "plate_count",  # plate count outside 1..MAX_PLATES
+    "truncated",  # a plate's length byte points past the signed part
+    "trailing",  # bytes left over between the last plate and the signature
+    "zone",  # zone is not 1-2 of A-Z 0-9 (right-padded with 0x00)
+    "dates",  # valid-to before valid-from
+    "plate",  # a plate is empty, longer than MAX_PLATE_LENGTH or has other characters
+    "unknown_key",  # no published key has this key id
+    "signature_range",  # r or s out of range, or s in the high half (not low-S)
+    "signature",  # the ECDSA signature does not verify
+)
+"""Every reason a token is refused, in the order the checks run (the browser runs the same)."""
 
 
 def _check_zone(zone: object) -> bytes:
     if not isinstance(zone, str) or not 1 <= len(zone) <= 2:
-        raise _Malformed("zone must be 1-2 characters")
+        raise _Malformed("zone must be 1-2 characters", "zone")
     raw = zone.encode("ascii", errors="replace")
     if not set(raw) <= _ZONE_CHARS:
-        raise _Malformed("zone must use only A-Z and 0-9")
+        raise _Malformed("zone must use only A-Z and 0-9", "zone")
     return raw.ljust(2, b"\x00")
 
 
 def _check_plate(plate: object) -> bytes:
     if not isinstance(plate, str) or not 1 <= len(plate) <= MAX_PLATE_LENGTH:
-        raise _Malformed(f"a plate must have 1-{MAX_PLATE_LENGTH} characters")
+        raise _Malformed(f"a plate must have 1-{MAX_PLATE_LENGTH} characters", "plate")
     raw = plate.encode("latin-1", errors="replace")
     if not set(raw) <= _PLATE_CHARS:
-        raise _Malformed("a plate must be normalised: uppercase A-Z, 0-9, Ä, Ö, Ü only")
+        raise _Malformed("a plate must be normalised: uppercase A-Z, 0-9, Ä, Ö, Ü only", "plate")
     return raw
 
 
 def _day_number(day: object, name: str) -> int:
     # datetime is a subclass of date; a datetime here would silently drop its time and zone.
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise _Malformed(f"{name} must be a datetime.date")
+        raise _Malformed(f"{name} must be a datetime.date", "dates")
     number = (day - EPOCH).days
     if not 0 <= number <= MAX_DAY:
-        raise _Malformed(f"{name} must lie between {EPOCH} and {EPOCH + timedelta(MAX_DAY)}")
+        raise _Malformed(
+            f"{name} must lie between {EPOCH} and {EPOCH + timedelta(MAX_DAY)}", "dates"
+        )
     return number
 
 
@@ -147,14 +176,14 @@ class PermitClaims:
 
     def __post_init__(self) -> None:
         if not isinstance(self.serial, int) or not 0 <= self.serial <= MAX_SERIAL:
-            raise _Malformed("serial must be an unsigned 32-bit integer")
+            raise _Malformed("serial must be an unsigned 32-bit integer", "serial")
         if not isinstance(self.permit_type, int) or not 0 <= self.permit_type <= 0xFF:
-            raise _Malformed("permit_type must fit one byte")
+            raise _Malformed("permit_type must fit one byte", "type")
         _check_zone(self.zone)
         if _day_number(self.valid_to, "valid_to") < _day_number(self.valid_from, "valid_from"):
-            raise _Malformed("valid_to must not be before valid_from")
+            raise _Malformed("valid_to must not be before valid_from", "dates")
         if not isinstance(self.plates, tuple) or not 1 <= len(self.plates) <= MAX_PLATES:
-            raise _Malformed(f"plates must be a tuple of 1-{MAX_PLATES} plates")
+            raise _Malformed(f"plates must be a tuple of 1-{MAX_PLATES} plates", "plate_count")
         for plate in self.plates:
             _check_plate(plate)
 
@@ -181,9 +210,9 @@ def encode_claims(claims: PermitClaims, key_id: int) -> bytes:
 def _decode_body(body: bytes) -> tuple[int, PermitClaims]:
     """Parse the signed part strictly; returns (key id, claims) or raises _Malformed."""
     if len(body) < _HEADER_LENGTH + 1:
-        raise _Malformed("too short")
+        raise _Malformed("too short", "length")
     if body[0] != VERSION_1_ES256:
-        raise _Malformed("unknown version or algorithm")
+        raise _Malformed("unknown version or algorithm", "version")
     key_id = body[1]
     serial = int.from_bytes(body[2:6], "big")
     # Only trailing padding is stripped: "\0A" keeps its zero byte and the claims refuse it.
@@ -193,20 +222,20 @@ def _decode_body(body: bytes) -> tuple[int, PermitClaims]:
     valid_to = EPOCH + timedelta(days=int.from_bytes(body[11:13], "big"))
     count = body[13]
     if not 1 <= count <= MAX_PLATES:
-        raise _Malformed("bad plate count")
+        raise _Malformed("bad plate count", "plate_count")
     plates: list[str] = []
     offset = _HEADER_LENGTH + 1
     for _ in range(count):
         if offset >= len(body):
-            raise _Malformed("truncated plate")
+            raise _Malformed("truncated plate", "truncated")
         length = body[offset]
         raw = body[offset + 1 : offset + 1 + length]
         if len(raw) != length:
-            raise _Malformed("bad plate length")
+            raise _Malformed("bad plate length", "truncated")
         plates.append(raw.decode("latin-1"))  # lengths and characters: checked by the claims
         offset += 1 + length
     if offset != len(body):
-        raise _Malformed("trailing bytes")
+        raise _Malformed("trailing bytes", "trailing")
     # Constructing the claims checks zone and plate characters, lengths and date order: the
     # one set of rules for encoding and decoding, so the two cannot drift apart.
     return key_id, PermitClaims(serial, zone, permit_type, valid_from, valid_to, tuple(plates))
@@ -306,32 +335,51 @@ class TokenVerifier:
     def verify(self, token: bytes) -> PermitClaims:
         """Decode and check ``token``; any failure at all raises InvalidTokenError."""
         if not isinstance(token, bytes | bytearray | memoryview):
-            raise InvalidTokenError("token must be bytes")
+            raise InvalidTokenError("token must be bytes", "length")
         token = bytes(token)
         if not MIN_TOKEN_LENGTH <= len(token) <= MAX_TOKEN_LENGTH:
-            raise InvalidTokenError("token has an impossible length")
+            raise InvalidTokenError("token has an impossible length", "length")
         body, signature = token[:-SIGNATURE_LENGTH], token[-SIGNATURE_LENGTH:]
         try:
             key_id, claims = _decode_body(body)
-        except (ValueError, IndexError, OverflowError) as exc:
-            raise InvalidTokenError(f"malformed token: {exc}") from None
+        except _Malformed as exc:
+            raise InvalidTokenError(f"malformed token: {exc}", exc.reason) from None
+        except (ValueError, IndexError, OverflowError) as exc:  # defence in depth: never leaks
+            raise InvalidTokenError(f"malformed token: {exc}", "malformed") from None
         key = self._keys.get(key_id)
         if key is None:
-            raise InvalidTokenError(f"unknown key id {key_id}")
+            raise InvalidTokenError(f"unknown key id {key_id}", "unknown_key")
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:], "big")
         if not (0 < r < _P256_ORDER and 0 < s <= _P256_HALF_ORDER):
-            raise InvalidTokenError("signature out of range")
+            raise InvalidTokenError("signature out of range", "signature_range")
         crypto = self._crypto
         try:
             key.verify(crypto.encode_dss(r, s), body, crypto.ecdsa_sha256)
         except crypto.InvalidSignature:
-            raise InvalidTokenError("bad signature") from None
+            raise InvalidTokenError("bad signature", "signature") from None
         return claims
 
     def verify_text(self, text: str) -> PermitClaims:
         """Verify the decimal text form (what the QR fragment carries)."""
         return self.verify(token_from_text(text))
+
+
+def verify_es256(key: EllipticCurvePublicKey, message: bytes, signature: bytes) -> bool:
+    """ES256 over ``message`` with a raw 64-byte ``r || s``: for signed documents other than
+    tokens (the revocation list), where a second encoding of a signature harms nobody."""
+    if len(signature) != SIGNATURE_LENGTH:
+        return False
+    crypto = _crypto()
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:], "big")
+    if not (0 < r < _P256_ORDER and 0 < s < _P256_ORDER):
+        return False
+    try:
+        key.verify(crypto.encode_dss(r, s), message, crypto.ecdsa_sha256)
+    except crypto.InvalidSignature:
+        return False
+    return True
 
 
 def verify_token(token: bytes, keys: Mapping[int, EllipticCurvePublicKey]) -> PermitClaims:
@@ -356,11 +404,11 @@ def token_from_text(text: str) -> bytes:
     conversion because ``int()`` of a huge string is slow and raises past 4300 digits.
     """
     if not isinstance(text, str):
-        raise InvalidTokenError("token text must be a string")
+        raise InvalidTokenError("token text must be a string", "text")
     if len(text) > MAX_TEXT_DIGITS or not _TEXT_RE.fullmatch(text):
-        raise InvalidTokenError(f"token text must be 1-{MAX_TEXT_DIGITS} ASCII digits")
+        raise InvalidTokenError(f"token text must be 1-{MAX_TEXT_DIGITS} ASCII digits", "text")
     number = int(text)
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
     if raw[0] != _TEXT_SENTINEL:
-        raise InvalidTokenError("token text has no valid sentinel")
+        raise InvalidTokenError("token text has no valid sentinel", "sentinel")
     return raw[1:]

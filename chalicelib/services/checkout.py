@@ -62,7 +62,10 @@ class CheckoutService:
         self._payable_for = payable_for
 
     def start(self, application_id: str, token: str | None) -> str:
-        app = self._access.get(application_id, token)
+        return self.start_for(self._access.get(application_id, token))
+
+    def start_for(self, app: Application) -> str:
+        """For a caller that has already checked the citizen's access (the web session)."""
         if self._provider is None:
             raise ServiceUnavailableError("online payment is not configured in this stage")
         for _ in range(3):

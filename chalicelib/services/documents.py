@@ -132,7 +132,10 @@ class DocumentService:
         self._authority = authority
 
     def permit_pdf(self, application_id: str, token: str | None) -> tuple[str, bytes]:
-        app = self._access.get(application_id, token)
+        return self.permit_pdf_for(self._access.get(application_id, token))
+
+    def permit_pdf_for(self, app: Application) -> tuple[str, bytes]:
+        """For a caller that has already checked access (a signed link, the web session)."""
         if app.permit is None:
             raise PaymentRequiredError("the permit is issued once the payment is confirmed")
         if app.status is not Status.ISSUED:

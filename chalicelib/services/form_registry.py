@@ -304,6 +304,39 @@ class FormRegistry:
             problems.append(error)
             return previous.zone_map if previous is not None else None
 
+    @staticmethod
+    def _check_pages(path: Path, schema: dict[str, Any]) -> None:
+        """What the meta-schema cannot say: x-page names a declared page, every option is labelled."""
+        pages = schema.get("x-pages") or {}
+        used: set[str] = set()
+        for name, child in schema["properties"].items():
+            page = child.get("x-page") if isinstance(child, dict) else None
+            if page is None:
+                continue
+            if child.get("type") == "object":
+                raise FormDefinitionError(
+                    path, f"/properties/{name}/x-page", "a group is a page of its own"
+                )
+            if page not in pages:
+                raise FormDefinitionError(
+                    path, f"/properties/{name}/x-page", f"page {page!r} is not in x-pages"
+                )
+            if page in schema["properties"] and page != name:
+                raise FormDefinitionError(
+                    path, f"/properties/{name}/x-page", f"page {page!r} is also a property"
+                )
+            used.add(page)
+        for page in pages:
+            if page not in used:
+                raise FormDefinitionError(path, f"/x-pages/{page}", "no property names this page")
+        for pointer, node in _labelled_nodes(schema["properties"], "/properties"):
+            titles = node.get("x-enum-titles") or {}
+            for value in node.get("enum", ()):
+                if str(value) not in titles:
+                    raise FormDefinitionError(
+                        path, f"{pointer}/x-enum-titles", f"no label for option {value!r}"
+                    )
+
     def _load_form(
         self, path: Path, meta_validator: Any, zone_map: ZoneMap | None, today: date
     ) -> FormDefinition:
@@ -340,6 +373,8 @@ class FormRegistry:
             dated_rules=False,
             error_pointer=_error_pointer,
         )
+        if not problems:  # the token's and the fee's limits first: their messages say more
+            self._check_pages(path, schema)
         if not problems and self._document_check is not None:
             problems += self._document_check(form, zone_map)
         if problems:
@@ -416,3 +451,12 @@ def _read_zone_map(path: Path, meta_path: Path) -> ZoneMap:
             f"overlaps /streets/{first.index}: {second.street} has house numbers in two zones",
         )
     return zone_map
+
+
+def _labelled_nodes(properties: dict[str, Any], pointer: str) -> Iterator[tuple[str, Any]]:
+    for name, child in properties.items():
+        if not isinstance(child, dict):
+            continue
+        here = f"{pointer}/{name}"
+        yield here, child
+        yield from _labelled_nodes(child.get("properties") or {}, f"{here}/properties")

@@ -25,12 +25,26 @@ if TYPE_CHECKING:
 
     from chalicelib.services.ports import Signer
 
-__all__ = ["KeyRing"]
+__all__ = ["KeyRing", "jwk_for"]
 
 
 def _b64url(number: int) -> str:
     """RFC 7518 6.2.1.2: a P-256 coordinate is exactly 32 bytes, base64url without padding."""
     return base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode("ascii")
+
+
+def jwk_for(kid: str, key: EllipticCurvePublicKey) -> dict[str, str]:
+    """One P-256 verification key as a JWK (RFC 7517/7518)."""
+    numbers = key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": _b64url(numbers.x),
+        "y": _b64url(numbers.y),
+        "kid": kid,
+        "alg": "ES256",
+        "use": "sig",
+    }
 
 
 class KeyRing:
@@ -67,16 +81,7 @@ class KeyRing:
 
     @staticmethod
     def _jwk(key_id: int, key: EllipticCurvePublicKey) -> dict[str, str]:
-        numbers = key.public_numbers()
-        return {
-            "kty": "EC",
-            "crv": "P-256",
-            "x": _b64url(numbers.x),
-            "y": _b64url(numbers.y),
-            "kid": str(key_id),
-            "alg": "ES256",
-            "use": "sig",
-        }
+        return jwk_for(str(key_id), key)
 
     @property
     def verifier(self) -> TokenVerifier:

@@ -16,8 +16,10 @@ from typing import Any
 from chalicelib import logs
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
-from chalicelib.domain.records import Application, AuditEntry, PaymentEventRecord
+from chalicelib.domain.pointers import resolve_pointer
+from chalicelib.domain.records import Application, AuditEntry, OutboxMessage, PaymentEventRecord
 from chalicelib.services.issuance import IssuanceFailedError, Issuer
+from chalicelib.services.notifications import issued_mail
 from chalicelib.services.ports import (
     PAYMENT_EVENT_TYPES,
     ApplicationStore,
@@ -170,7 +172,14 @@ class PaymentService:
             new = self._issuance.build(
                 form, app, actor=marker.provider, payment_id=event.payment_id, now=now
             )
-            self._store.save(app, new.application, [new.audit], event=marker, new_permit=new.permit)
+            self._store.save(
+                app,
+                new.application,
+                [new.audit],
+                event=marker,
+                new_permit=new.permit,
+                outbox=_issued_mails(form, app, now),
+            )
         except (IssuanceFailedError, PlateTakenError) as error:
             # Paid, but no permit can be issued (data the token cannot hold, the plate has
             # an active permit meanwhile): staff decide; the provider stops retrying.
@@ -215,3 +224,12 @@ class PaymentService:
         # this payment does not issue a permit that was already paid back.
         flag = f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}"
         return self._flag(app, flag, marker, now, event.payment_id)
+
+
+def _issued_mails(form: Any, app: Application, now: datetime) -> list[OutboxMessage]:
+    """The "permit issued" mail, written in the issuing transaction (so sent exactly once)."""
+    pointer = form.email_pointer if form is not None else None
+    email = resolve_pointer(app.data, pointer) if pointer else None
+    if not isinstance(email, str):
+        return []
+    return [issued_mail(email, app.lang, app.form_id, app.id, now)]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
     AuditEntry,
+    Draft,
     IdempotencyRecord,
+    OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
     PlateClaim,
@@ -29,13 +31,20 @@ __all__ = [
     "CheckoutRequest",
     "Clock",
     "DocumentRenderer",
+    "DraftStore",
+    "MailMessage",
+    "Mailer",
     "MetricName",
     "Metrics",
+    "OutboxStore",
     "PaymentEvent",
     "PaymentEventType",
     "PaymentProvider",
     "SecretSource",
     "Signer",
+    "StatusEntry",
+    "StatusListStore",
+    "StoredStatusList",
 ]
 
 
@@ -211,6 +220,7 @@ class ApplicationStore(Protocol):
         idempotency: IdempotencyRecord | None = None,
         permit: PermitRecord | None = None,
         plate_claims: Sequence[PlateClaim] = (),
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None: ...
 
     def save(
@@ -222,8 +232,77 @@ class ApplicationStore(Protocol):
         event: PaymentEventRecord | None = None,
         new_permit: PermitRecord | None = None,
         permit_status: tuple[int, Status, Status] | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None: ...
 
     def record_event(
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
     ) -> None: ...
+
+
+class DraftStore(Protocol):
+    """Unfinished answers (same table; TTL-expired drafts are filtered on read)."""
+
+    def get_draft(self, draft_id: str, now_epoch: int) -> Draft | None: ...
+
+    def put_draft(
+        self, draft: Draft, expected_version: int | None, outbox: Sequence[OutboxMessage] = ()
+    ) -> None: ...
+
+
+class OutboxStore(Protocol):
+    """Mails waiting to be sent: claimed conditionally, so each is sent once per event."""
+
+    def claim_outbox(
+        self, message_id: str, now_epoch: int, lease_seconds: int
+    ) -> OutboxMessage | None: ...
+
+    def finish_outbox(self, message_id: str, sent: bool, expires_at: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    to: str
+    subject: str
+    text: str
+    message_id: str  # the outbox id: lets a mail server or a test tell retries apart
+
+
+class Mailer(Protocol):
+    """Sends one plain-text mail; raises MailDeliveryError when the server refuses it."""
+
+    def send(self, message: MailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """A revoked or superseded permit in the revocation list's key-addressed partition."""
+
+    serial: int
+    status: Status
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class StoredStatusList:
+    """The signed list as served: the exact document text and when it was made."""
+
+    document: str
+    issued_at: datetime
+
+
+class StatusListStore(Protocol):
+    """What the revocation list needs of the store (the DynamoDB store implements both ports).
+
+    The entries are written by ``ApplicationStore.save`` in the same transaction as the
+    permit's REVOKED/SUPERSEDED status, into one key-addressed partition: reading them is one
+    Query, never a scan.
+    """
+
+    def list_permit_status_entries(self) -> list[StatusEntry]: ...
+
+    def get_status_list(self) -> StoredStatusList | None: ...
+
+    def put_status_list(self, stored: StoredStatusList) -> bool:
+        """Store ``stored`` unless a list made later is already there; False when skipped."""
+        ...

@@ -11,6 +11,7 @@ from chalicelib.domain.records import Application, IdempotencyRecord, PlateClaim
 from chalicelib.services.dependency_errors import DependencyUnavailableError
 
 __all__ = [
+    "DraftChangedError",
     "DuplicateEventError",
     "IdempotencyKeyUsedError",
     "PermitSerialTakenError",
@@ -64,6 +65,11 @@ class PlateTakenError(StoreError):
     """A plate already has an active permit of this type (its claim is ``held``, if known)."""
 
     def __init__(self, plate: str, held: PlateClaim | None) -> None:
-        super().__init__(f"plate {plate} already has an active permit of this type")
+        # The plate stays out of the message: store errors' messages reach the logs.
+        super().__init__("the plate already has an active permit of this type")
         self.plate = plate
         self.held = held
+
+
+class DraftChangedError(StoreError):
+    """The draft was changed (another tab) or created concurrently since it was read."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.access import derived_access_token, hash_token, new_access_token
+from chalicelib.domain.access import derived_access_token, hash_token
 from chalicelib.domain.dates import berlin_today, format_de
 from chalicelib.domain.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError
 from chalicelib.domain.forms import FormDefinition
@@ -26,10 +26,12 @@ from chalicelib.domain.records import (
     Application,
     AuditEntry,
     IdempotencyRecord,
+    OutboxMessage,
     PermitRecord,
     PlateClaim,
 )
 from chalicelib.domain.rules import normalise_document, resolve_zone
+from chalicelib.services.notifications import issued_mail, submitted_mail
 from chalicelib.services.ports import ApplicationStore, Clock, Metrics
 from chalicelib.services.store_errors import IdempotencyKeyUsedError, PlateTakenError
 from chalicelib.services.validation import validate_document
@@ -73,7 +75,15 @@ class SubmissionService:
         self._issuer = issuer
         self._metrics = metrics
 
-    def submit(self, form_id: str, data: Any, idempotency_key: str | None) -> SubmissionResult:
+    def submit(
+        self, form_id: str, data: Any, idempotency_key: str | None, lang: str = "de"
+    ) -> SubmissionResult:
+        """Validate, store and (free forms) issue; the confirmation mail goes in the same write.
+
+        The access token is derived from a seed (the key's hash, or a random one) and the
+        application id, never stored: the outbox message keeps the seed so the mail can
+        carry the private link, and nothing else holds it.
+        """
         form = self._registry.get(form_id)
         if form is None:
             raise NotFoundError(f"unknown form {form_id!r}")
@@ -94,11 +104,8 @@ class SubmissionService:
 
         application_id = secrets.token_hex(16)
         idem: IdempotencyRecord | None = None
-        if idempotency_key is not None:
-            key_hash = hash_token(idempotency_key)
-            token = derived_access_token(self._secret, form.id, key_hash, application_id)
-        else:
-            token = new_access_token()
+        seed = hash_token(idempotency_key) if idempotency_key is not None else secrets.token_hex(32)
+        token = derived_access_token(self._secret, form.id, seed, application_id)
         app = Application(
             id=application_id,
             form_id=form.id,
@@ -114,12 +121,19 @@ class SubmissionService:
             updated_at=now,
             fee_breakdown=fee.breakdown,
             zone=zone,
+            lang=lang if lang in ("de", "en") else "de",
         )
         audits = [AuditEntry(app.id, now, "submitted", None, Status.SUBMITTED, "citizen")]
         permit: PermitRecord | None = None
+        outbox: list[OutboxMessage] = []
+        email = resolve_pointer(document, form.email_pointer) if form.email_pointer else None
+        if isinstance(email, str):
+            outbox.append(submitted_mail(email, lang, form.id, app.id, seed, now))
         if fee.amount_cents == 0 and self._issuer is not None:
             app, permit, issued_audit = self._issuer.issue_free(form, app)
             audits.append(issued_audit)
+            if isinstance(email, str):
+                outbox.append(issued_mail(email, lang, form.id, app.id, now))
         public = _public_body(app)
         if idempotency_key is not None:
             idem = IdempotencyRecord(
@@ -133,7 +147,9 @@ class SubmissionService:
             )
         claims = plate_claims(form, app, permit)
         try:
-            self._store.create_application(app, audits, idem, permit, claims)
+            self._store.create_application(
+                app, audits, idem, permit, plate_claims=claims, outbox=outbox
+            )
         except IdempotencyKeyUsedError as used:
             assert idempotency_key is not None
             return self._replay(form, idempotency_key, data, used.existing)

@@ -1,8 +1,9 @@
 """Use case: an enforcement officer's phone asks whether a permit is valid.
 
 The signature is checked from the token alone (no network needed for that part); then one
-read gives the permit's current status (revoked, superseded). The answer carries plates,
-zone and validity, never a name or an address.
+read gives the permit's current status (revoked, superseded). The answer carries the permit
+type (the token's type byte; the officer app names it from the forms), plates, zone and
+validity, never a name or an address.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class VerificationService:
             "result": result,
             "permit": {
                 "number": permit.number,
+                "type": claims.permit_type,
                 "zone": claims.zone,
                 "plates": list(claims.plates),
                 "valid_from": claims.valid_from.isoformat(),

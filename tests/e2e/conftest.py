@@ -1,9 +1,11 @@
 """The running service for end-to-end tests, started the way `make run` starts it.
 
 One live stack per test session: moto's DynamoDB server on 127.0.0.1 (a free port), the table
-created from infra/, and `chalice local --no-autoreload` as a real subprocess on another free
-port, with the environment `scripts.run_local.local_environment` builds (sandbox payments,
-the local signing key under the git-ignored `.local/`). Tests talk to it over real HTTP only;
+created from infra/, an embedded SMTP server (aiosmtpd) keeping every mail in a temporary
+folder, the outbox drain that sends mail from the table's stream (as `make run` does), and
+`chalice local --no-autoreload` as a real subprocess on another free port, with the
+environment `scripts.run_local.local_environment` builds (sandbox payments, the local
+signing key under the git-ignored `.local/`). Tests talk to it over real HTTP only;
 the table is read directly (boto3) for assertions and, in one documented case, for set-up.
 
 Helpers for the common steps (submit an example, open a checkout, pay in the sandbox, send a
@@ -86,7 +88,26 @@ class LiveService:
     dynamodb: Any  # boto3 DynamoDB client on the same endpoint as the service
     table_name: str
     log_path: Path
+    mail_dir: Path
     _example: dict[str, Any] = field(default_factory=dict)
+
+    # -- mail -----------------------------------------------------------------------------
+
+    def mails_to(self, address: str, subject_contains: str = "", timeout: float = 15) -> list[Any]:
+        """The messages the embedded SMTP server received for ``address`` (waits for one)."""
+        from email import policy
+        from email.parser import BytesParser
+
+        deadline = time.monotonic() + timeout
+        while True:
+            found = []
+            for path in sorted(self.mail_dir.glob("*.eml")):
+                message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+                if str(message["To"]) == address and subject_contains in str(message["Subject"]):
+                    found.append(message)
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -312,16 +333,24 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
     import boto3
 
     from chalicelib.adapters.dynamodb.table import create_table
+    from scripts.local_mail import LocalMailServer
     from scripts.moto_server import LocalDynamoDB
-    from scripts.run_local import TABLE_NAME, local_environment
+    from scripts.run_local import local_environment
+    from scripts.stream_drain import drain_for
 
     port = _free_port()
     base_url = f"http://{HOST}:{port}"
     with (
         LocalDynamoDB(HOST, 0) as dynamodb_server,
         tempfile.TemporaryDirectory(prefix="e2e-service-") as workdir,
+        LocalMailServer(Path(workdir) / "mail") as mail,
     ):
-        env = {**local_environment(dynamodb_server.endpoint, port), **(extra_env or {})}
+        env = {
+            **local_environment(
+                dynamodb_server.endpoint, port, smtp_port=mail.port, mail_dir=mail.folder
+            ),
+            **(extra_env or {}),
+        }
         client = boto3.client(
             "dynamodb",
             endpoint_url=dynamodb_server.endpoint,
@@ -329,7 +358,8 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         )
-        create_table(client, TABLE_NAME)
+        table_name = env["PERMIT_TABLE_NAME"]
+        create_table(client, table_name)
         log_path = Path(workdir) / "chalice-local.log"
         chalice = Path(sys.executable).parent / "chalice"
         command = [
@@ -340,10 +370,12 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
             child = subprocess.Popen(
                 command, cwd=APP_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
+        drain = drain_for(env).start()
         try:
             _wait_until_serving(base_url, child, log_path)
-            yield LiveService(base_url, env, client, TABLE_NAME, log_path)
+            yield LiveService(base_url, env, client, table_name, log_path, mail.folder)
         finally:
+            drain.stop()
             _stop(child)
 
 
@@ -371,7 +403,10 @@ def stripe_service(localstripe: LocalStripe) -> Iterator[LiveService]:
     """
     from scripts.run_local import LOCAL_STRIPE_WEBHOOK_SECRET, stripe_environment
 
-    with _running_service(stripe_environment(localstripe.endpoint)) as service:
+    # A table of its own: moto's backend is shared by the session's in-process servers, and
+    # each service's stream drain must see (and mail, and list) only its own writes.
+    extra = {**stripe_environment(localstripe.endpoint), "PERMIT_TABLE_NAME": "permits-stripe"}
+    with _running_service(extra) as service:
         localstripe.register_webhook(
             f"{service.base_url}/api/payments/stripe/webhook", LOCAL_STRIPE_WEBHOOK_SECRET
         )

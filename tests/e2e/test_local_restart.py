@@ -57,7 +57,9 @@ class LocalRun:
                 start_new_session=True,  # its own process group, like a terminal's job
             )
         _wait_until_serving(self.base_url, self.process, self.log_path)
-        return LiveService(self.base_url, env, None, "permits-local", self.log_path)
+        return LiveService(
+            self.base_url, env, None, "permits-local", self.log_path, self.local_dir / "mail"
+        )
 
     def stop(self, how: signal.Signals) -> None:
         """SIGINT: Ctrl-C in the terminal; SIGKILL: a crash. Sent to the whole group."""

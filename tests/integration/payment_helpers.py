@@ -178,6 +178,7 @@ def kind_of(item: dict[str, Any]) -> str:
         "EVENT": "event",
         "IDEM": "idempotency",
         "PLATE": "plate_claim",
+        "OUTBOX": "outbox",
     }.get(pk.partition("#")[0], "other")
 
 

@@ -273,8 +273,8 @@ def test_the_status_is_read_with_the_access_token(client: Any, clock: FixedClock
                 "kind": "by_option",
                 "effective_from": "2024-01-01",
                 "explanation": {
-                    "de": "Gültigkeitsdauer (Monate): 12 – 30,00 €",
-                    "en": "Gültigkeitsdauer (Monate): 12 – €30.00",
+                    "de": "Gültigkeitsdauer: 12 – 30,00 €",
+                    "en": "Period of validity: 12 – €30.00",  # the field's x-en title
                 },
                 "inputs": {"/duration_months": "12"},
             },

@@ -35,9 +35,17 @@ ROWS = (
     "5-status",
     "5-pdf",
     "5-verify",
+    "10a-render",
+    "10b-html",
+    "10c-cache",
+    "10d-slow3g",
     "6-zip-size",
     "6-zip-dev",
     "7-restart",
+    "7-officer-verify",
+    "7-status-list-size",
+    "7-status-list-generate",
+    "7-officer-size",
 )
 PACKAGING_ROWS = ("6-zip-size", "6-zip-dev")
 

@@ -26,6 +26,8 @@ FUNCTION_ROLES = {
     "APIHandler": "ApiHandlerRole",
     "CancelUnpaid": "CancelUnpaidRole",
     "ReconcilePayments": "ReconcilePaymentsRole",
+    "RefreshStatusList": "RefreshStatusListRole",
+    "TableStream": "TableStreamRole",
 }
 EXPECTED_ACTIONS = {
     "ApiHandlerRole": {
@@ -55,6 +57,32 @@ EXPECTED_ACTIONS = {
         "kms:GetPublicKey",
         "ssm:GetParameters",
         "kms:Decrypt",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    },
+    # Rebuilds and signs the revocation list: its partition and its own key, nothing else.
+    "RefreshStatusListRole": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "kms:Sign",
+        "kms:GetPublicKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    },
+    # The table's stream: sends outbox mail (marks it sent) and rebuilds the list.
+    "TableStreamRole": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "kms:Sign",
+        "kms:GetPublicKey",
+        "ses:SendEmail",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     },
@@ -177,7 +205,7 @@ def test_a_failing_scheduled_job_alarms_and_leaves_its_event_behind(
     }
     # Every scheduled job alarms when it fails; only the hourly canceller keeps failed
     # events (the reconciliation runs again in five minutes and starts from the table).
-    assert set(errors) == {"CancelUnpaid", "ReconcilePayments"}
+    assert set(errors) == {"CancelUnpaid", "ReconcilePayments", "RefreshStatusList", "TableStream"}
     for alarm in errors.values():
         assert alarm["Namespace"] == "AWS/Lambda"
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
@@ -296,11 +324,19 @@ def test_only_the_admin_role_may_delete_or_disable_the_signing_key(
 
 
 def test_the_code_signs_through_the_keys_alias(template: dict[str, Any]) -> None:
-    [(alias_name, alias)] = _resources(template, "AWS::KMS::Alias").items()
-    assert alias["Properties"]["TargetKeyId"] == {"Ref": "PermitSigningKey"}
+    aliases = {
+        alias["Properties"]["TargetKeyId"]["Ref"]: (name, alias)
+        for name, alias in _resources(template, "AWS::KMS::Alias").items()
+    }
+    assert set(aliases) == {"PermitSigningKey", "StatusListSigningKey"}
+    alias_name, alias = aliases["PermitSigningKey"]
     assert alias["Properties"]["AliasName"] == {"Fn::Sub": "alias/permit-service-${Stage}-signing"}
     assert _env(template, "APIHandler")["PERMIT_KMS_KEY_ID"] == {"Ref": alias_name}
     assert "PERMIT_KMS_KEY_ID" not in _env(template, "CancelUnpaid")  # it signs nothing
+    list_alias, _ = aliases["StatusListSigningKey"]
+    for function in ("APIHandler", "RefreshStatusList", "TableStream"):
+        assert _env(template, function)["PERMIT_STATUS_KMS_KEY_ID"] == {"Ref": list_alias}
+        assert "PERMIT_KMS_KEY_ID" not in _env(template, function) or function == "APIHandler"
 
 
 def test_the_test_stages_cannot_be_deployed(template: dict[str, Any]) -> None:
@@ -324,6 +360,9 @@ def _allowed_resources(template: dict[str, Any], role: str) -> list[Any]:
         {"Fn::GetAtt": ["PermitSigningKey", "Arn"]},
         {"Fn::GetAtt": [log_group, "Arn"]},
         {"Fn::GetAtt": ["CancelUnpaidFailures", "Arn"]},
+        {"Fn::GetAtt": ["StatusListSigningKey", "Arn"]},
+        {"Fn::GetAtt": ["PermitTable", "StreamArn"]},
+        {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
         ANY_KEY_IN_ACCOUNT,
     ]
     return allowed + resources

@@ -72,7 +72,7 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
         ("POST", "/api/forms/resident-parking-permit/nope"),
         ("GET", "/api/applications/0123/permit.pdf/x/y/z"),
         ("DELETE", "/a/b/c/d/e/f/g/h"),
-        ("GET", "/"),
+        ("GET", "/nope"),
         ("PUT", "/.well-known/nope.json"),
     ],
 )
@@ -169,7 +169,7 @@ def test_json_pdf_and_page_answers_carry_the_security_headers(world: PaymentWorl
         ),
         world.http.get("/.well-known/permit-keys.json"),
         world.http.get("/v"),
-        world.http.get(f"/status/{app.id}"),
+        world.http.get("/"),  # the citizen's pages (the list of services)
     ):
         assert response.status_code == 200
         assert_secure_headers(response)

@@ -70,7 +70,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
 
     # The browser comes back from the provider: that proves nothing and changes nothing.
     returned = world.http.get(f"/status/{app.id}")
-    assert returned.status_code == 200
+    assert returned.status_code == 404  # no session in this client: "open your private link"
     assert world.items() == before_again
     waiting = world.status(app)
     assert waiting.json_body["status"] == "AWAITING_PAYMENT"
@@ -105,7 +105,14 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
     # The table: one application (ISSUED, paid by this payment), one permit, one event marker,
     # audit: submitted, checkout_opened, issued.
     items = world.items()
-    assert kinds(items) == {"application": 1, "audit": 3, "permit": 1, "event": 1, "plate_claim": 1}
+    assert kinds(items) == {
+        "application": 1,
+        "audit": 3,
+        "permit": 1,
+        "event": 1,
+        "plate_claim": 1,
+        "outbox": 2,
+    }
     assert world.audit_events(app.id) == ["submitted", "checkout_opened", "issued"]
     stored = world.application_item(app.id)
     assert stored["status"]["S"] == "ISSUED"
@@ -137,6 +144,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
         "result": "valid",
         "permit": {
             "number": permit["number"],
+            "type": 1,
             "zone": "C",
             "plates": ["DNAB123"],
             "valid_from": "2026-11-21",
@@ -478,7 +486,13 @@ def test_a_free_form_is_issued_by_the_submission_in_one_request(
         assert app.body["fee"]["breakdown"]["explanation"]["de"] == "Feste Gebühr: 0,00 €"
 
         items = world.items()
-        assert kinds(items) == {"application": 1, "audit": 2, "permit": 1, "plate_claim": 1}
+        assert kinds(items) == {
+            "application": 1,
+            "audit": 2,
+            "permit": 1,
+            "plate_claim": 1,
+            "outbox": 2,
+        }
         assert world.audit_events(app.id) == ["submitted", "issued"]
         (permit_item,) = world.permit_items()
         assert permit_item["permit_type"]["N"] == "2"

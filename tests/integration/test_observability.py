@@ -332,11 +332,11 @@ def test_no_personal_data_or_secret_reaches_any_log_line(
     assert world.post_webhook(headers, body).json_body["result"] == "issued"
     status = world.http.get(f"/api/applications/{app_id}", headers=auth).json_body
     verify_token = status["permit"]["verify_url"].split("#", 1)[1]
-    # the PDF through the e-mailed link (token in the query): the renderer fails, a 500
-    # whose exceptions quote the name, the address and the QR URL
+    # the PDF: the renderer fails, a 500 whose exceptions quote the name, the address and
+    # the QR URL
     pdf = world.http.get(
-        f"/api/applications/{app_id}/permit.pdf?access_token={token}",
-        headers={"Accept": "application/pdf"},
+        f"/api/applications/{app_id}/permit.pdf",
+        headers={**auth, "Accept": "application/pdf"},
     )
     assert pdf.status_code == 500
     # verification with the real token

@@ -39,7 +39,11 @@ def test_zip_contains_forms_and_templates(packaged: Path) -> None:
     assert "pdf_templates/fonts/DejaVuSans-Bold.ttf" in names
     assert "pdf_templates/fonts/LICENSE" in names  # the font licence travels with the font
     assert "app.py" in names
-    assert "chalicelib/web/static/verify.html" in names
+    for officer_file in ("verify.html", "app.js", "officer-sw.js", "manifest.webmanifest"):
+        assert f"chalicelib/web/static/officer/{officer_file}" in names
+    # the QR decoder from npm, at the same path below app.py as in the repo
+    assert "node_modules/jsqr/dist/jsQR.js" in names
+    assert "node_modules/jsqr/LICENSE" in names
 
 
 def test_zip_has_no_test_or_dev_packages(packaged: Path) -> None:
@@ -230,3 +234,31 @@ def test_the_prod_template_runs_stripe_with_its_keys_in_ssm(packaged: Path) -> N
     reconcile = resources["ReconcilePayments"]["Properties"]
     assert reconcile["Timeout"] == 120
     assert reconcile["Role"] == {"Fn::GetAtt": ["ReconcilePaymentsRole", "Arn"]}
+
+
+def test_zip_ships_the_pages_assets_with_kern_licence_and_site_config(packaged: Path) -> None:
+    names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
+    manifest = json.loads((REPO_ROOT / "chalicelib/web/assets/dist/manifest.json").read_text())
+    for hashed in manifest.values():
+        assert f"chalicelib/web/assets/dist/{hashed}" in names
+    assert "chalicelib/web/assets/dist/KERN-LICENSE.md" in names  # EUPL-1.2 travels along
+    assert "chalicelib/web/templates/base.html" in names
+    assert "config/site.json" in names
+
+
+def test_stream_handler_reads_the_tables_stream_with_its_own_scoped_role(packaged: Path) -> None:
+    template = json.loads((packaged / "sam.json").read_text())
+    resources = template["Resources"]
+    table = resources["PermitTable"]["Properties"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    function = resources["TableStream"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["PermitTable", "StreamArn"]}
+    assert function["Role"] == {"Fn::GetAtt": ["TableStreamRole", "Arn"]}
+    statements = resources["TableStreamRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ]
+    stream = next(s for s in statements if "dynamodb:GetRecords" in s["Action"])
+    assert stream["Resource"] == [{"Fn::GetAtt": ["PermitTable", "StreamArn"]}]
+    assert function["Environment"]["Variables"]["PERMIT_MAIL_BACKEND"] == "ses"

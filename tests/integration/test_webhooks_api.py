@@ -266,6 +266,13 @@ def test_the_same_delivery_twenty_times_issues_one_permit(
         results.append(response.json_body["result"])
     assert results == ["issued"] + ["duplicate"] * 19
     items = world.items()
-    assert kinds(items) == {"application": 1, "audit": 3, "permit": 1, "event": 1, "plate_claim": 1}
+    assert kinds(items) == {
+        "application": 1,
+        "audit": 3,
+        "permit": 1,
+        "event": 1,
+        "plate_claim": 1,
+        "outbox": 2,
+    }
     assert world.audit_events(waiting.id).count("issued") == 1
     assert world.stored_status(waiting.id) == "ISSUED"

@@ -24,6 +24,7 @@ HEAVY = (
     "requests",
     "aiohttp",
     "localstripe",
+    "jinja2",
 )
 
 

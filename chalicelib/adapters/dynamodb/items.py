@@ -8,7 +8,8 @@ JSON text that was validated).
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib.domain.dates import berlin_today
@@ -17,34 +18,59 @@ from chalicelib.domain.records import (
     Application,
     AuditEntry,
     CheckoutInfo,
+    Draft,
     IdempotencyRecord,
+    OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
     PermitSummary,
     PlateClaim,
 )
+from chalicelib.services.ports import StatusEntry, StoredStatusList
 
 __all__ = [
+    "PERMIT_STATUS_PARTITION",
     "application_from_item",
     "application_item",
     "application_key",
     "audit_item",
+    "draft_from_item",
+    "draft_item",
+    "draft_key",
     "event_item",
     "event_key",
     "idempotency_from_item",
     "idempotency_item",
     "idempotency_key",
+    "is_permit_status_record",
+    "outbox_from_item",
+    "outbox_item",
+    "outbox_key",
     "permit_from_item",
     "permit_item",
     "permit_key",
+    "permit_status_entry_from_item",
+    "permit_status_entry_item",
     "plate_claim_from_item",
     "plate_claim_item",
     "plate_claim_key",
+    "status_list_from_item",
+    "status_list_item",
+    "status_list_key",
 ]
 
 Item = dict[str, Any]
 # Statuses that staff or the scheduled jobs need to find: only these carry the sparse GSI keys.
 QUEUED_STATUSES = frozenset({Status.SUBMITTED, Status.AWAITING_PAYMENT})
+# The revocation list's entries: one key-addressed partition, one item per revoked or
+# superseded permit, written in the transaction that changes the permit's status. Writes are
+# staff actions and refunds (far below one partition's 1,000 writes/s), reads are one Query
+# per list regeneration; 2,500 entries of ~90 bytes are one 1 MB page.
+PERMIT_STATUS_PARTITION = "PERMITSTATUS"
+LISTED_STATUSES = frozenset({Status.REVOKED, Status.SUPERSEDED})
+# Entries stay a little past the permit's last day (time zones, phones with a wrong date);
+# the TTL then removes them, and the generator filters them out before that anyway.
+ENTRY_GRACE = timedelta(days=2)
 
 
 def _s(value: str) -> dict[str, str]:
@@ -157,6 +183,8 @@ def application_item(app: Application) -> Item:
         )
     if app.zone is not None:
         item["zone"] = _s(app.zone)
+    if app.lang != "de":
+        item["lang"] = _s(app.lang)
     return item
 
 
@@ -190,6 +218,7 @@ def application_from_item(item: Item) -> Application:
         flags=tuple(f["S"] for f in item.get("flags", {}).get("L", [])),
         fee_breakdown=json.loads(item["fee_breakdown"]["S"]) if "fee_breakdown" in item else None,
         zone=item["zone"]["S"] if "zone" in item else None,
+        lang=item["lang"]["S"] if "lang" in item else "de",
     )
 
 
@@ -331,3 +360,121 @@ def event_item(record: PaymentEventRecord) -> Item:
         "received_at": _s(record.received_at.isoformat()),
         "expires_at": _n(record.expires_at),
     }
+
+
+def draft_key(draft_id: str) -> Item:
+    return {"PK": _s(f"DRAFT#{draft_id}"), "SK": _s("D")}
+
+
+def outbox_key(message_id: str) -> Item:
+    return {"PK": _s(f"OUTBOX#{message_id}"), "SK": _s("O")}
+
+
+def draft_item(draft: Draft) -> Item:
+    item: Item = {
+        **draft_key(draft.id),
+        "type": _s("draft"),
+        "id": _s(draft.id),
+        "form_id": _s(draft.form_id),
+        "data": _s(json.dumps(draft.data, ensure_ascii=False, separators=(",", ":"))),
+        "version": _n(draft.version),
+        "created_at": _s(draft.created_at.isoformat()),
+        "updated_at": _s(draft.updated_at.isoformat()),
+        "expires_at": _n(draft.expires_at),
+    }
+    if draft.resume_nonce is not None:
+        item["resume_nonce"] = _s(draft.resume_nonce)
+    if draft.application_id is not None:
+        item["application_id"] = _s(draft.application_id)
+    return item
+
+
+def draft_from_item(item: Item) -> Draft:
+    return Draft(
+        id=item["id"]["S"],
+        form_id=item["form_id"]["S"],
+        data=json.loads(item["data"]["S"]),
+        version=int(item["version"]["N"]),
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+        expires_at=int(item["expires_at"]["N"]),
+        resume_nonce=item["resume_nonce"]["S"] if "resume_nonce" in item else None,
+        application_id=item["application_id"]["S"] if "application_id" in item else None,
+    )
+
+
+def outbox_item(message: OutboxMessage) -> Item:
+    """A PENDING message; the stream handler (or the local drain) claims and sends it."""
+    return {
+        **outbox_key(message.id),
+        "type": _s("outbox"),
+        "id": _s(message.id),
+        "kind": _s(message.kind),
+        "to": _s(message.to),
+        "lang": _s(message.lang),
+        "params": {"M": {k: _s(v) for k, v in message.params.items()}},
+        "created_at": _s(message.created_at.isoformat()),
+        "expires_at": _n(message.expires_at),
+        "mail_status": _s("PENDING"),
+    }
+
+
+def outbox_from_item(item: Item) -> OutboxMessage:
+    return OutboxMessage(
+        id=item["id"]["S"],
+        kind=item["kind"]["S"],
+        to=item.get("to", {}).get("S", ""),
+        lang=item["lang"]["S"],
+        params={k: v["S"] for k, v in item.get("params", {}).get("M", {}).items()},
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        expires_at=int(item["expires_at"]["N"]),
+    )
+
+
+def permit_status_entry_item(entry: StatusEntry) -> Item:
+    gone = datetime.combine(entry.valid_to + ENTRY_GRACE, time(), tzinfo=UTC)
+    return {
+        "PK": _s(PERMIT_STATUS_PARTITION),
+        "SK": _s(f"{entry.serial:010d}"),
+        "type": _s("permit_status"),
+        "serial": _n(entry.serial),
+        "status": _s(entry.status.value),
+        "valid_to": _s(entry.valid_to.isoformat()),
+        "expires_at": _n(int(gone.timestamp())),
+    }
+
+
+def permit_status_entry_from_item(item: Item) -> StatusEntry:
+    return StatusEntry(
+        serial=int(item["serial"]["N"]),
+        status=Status(item["status"]["S"]),
+        valid_to=date.fromisoformat(item["valid_to"]["S"]),
+    )
+
+
+def status_list_key() -> Item:
+    return {"PK": _s("STATUSLIST"), "SK": _s("CURRENT")}
+
+
+def status_list_item(stored: StoredStatusList) -> Item:
+    return {
+        **status_list_key(),
+        "type": _s("status_list"),
+        "document": _s(stored.document),
+        "issued_at": _s(stored.issued_at.astimezone(UTC).isoformat()),
+        "issued_ms": _n(int(stored.issued_at.timestamp() * 1000)),
+    }
+
+
+def status_list_from_item(item: Item) -> StoredStatusList:
+    return StoredStatusList(
+        document=item["document"]["S"], issued_at=datetime.fromisoformat(item["issued_at"]["S"])
+    )
+
+
+def is_permit_status_record(record: Mapping[str, Any]) -> bool:
+    """Whether a DynamoDB stream record adds or changes a revocation-list entry."""
+    if record.get("eventName") not in ("INSERT", "MODIFY"):
+        return False
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    return bool(keys.get("PK", {}).get("S") == PERMIT_STATUS_PARTITION)

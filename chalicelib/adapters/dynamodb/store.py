@@ -14,7 +14,8 @@ The client's timeouts and retry budget are set where it is built (``adapters/aws
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -26,12 +27,16 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
     AuditEntry,
+    Draft,
     IdempotencyRecord,
+    OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
     PlateClaim,
 )
+from chalicelib.services.ports import StatusEntry, StoredStatusList
 from chalicelib.services.store_errors import (
+    DraftChangedError,
     DuplicateEventError,
     IdempotencyKeyUsedError,
     PermitSerialTakenError,
@@ -44,6 +49,8 @@ from chalicelib.services.store_errors import (
 
 __all__ = ["DynamoDBStore"]
 
+log = logging.getLogger(__name__)
+
 _NEW = "attribute_not_exists(PK)"
 _SAME_VERSION = "attribute_exists(PK) AND #version = :expected_version"
 # A plate's claim is free when there is none or the permit holding it ends before ours starts.
@@ -53,9 +60,23 @@ _RELEASING = frozenset({Status.REVOKED, Status.SUPERSEDED})
 
 
 class DynamoDBStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    """Both ports: ``ApplicationStore`` and ``StatusListStore``.
+
+    ``on_permit_status_change`` is called after a committed write that put a permit on the
+    revocation list. Locally it regenerates the list at once; in AWS it is None and the
+    table's stream does that (``app.table_stream``), which also retries on failure.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        on_permit_status_change: Callable[[], object] | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._on_permit_status_change = on_permit_status_change
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -126,11 +147,14 @@ class DynamoDBStore:
         idempotency: IdempotencyRecord | None = None,
         permit: PermitRecord | None = None,
         plate_claims: Sequence[PlateClaim] = (),
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None:
         """Create an application (and, for free forms, its permit) in one request.
 
         ``plate_claims`` are the plates this application will hold exclusively: each must be
         free (a condition check), or, with a permit (a free form), is claimed right away.
+        ``outbox``: the mails this creation causes, written in the same transaction, so a
+        replayed or failed submission never sends one and a successful one always does.
         """
         actions: list[tuple[str, dict[str, Any]]] = []
         if idempotency is not None:
@@ -161,6 +185,7 @@ class DynamoDBStore:
                 }
                 actions.append((f"plate:{claim.plate}", check))
         actions += _audit_actions(audits, app.version)
+        actions += _outbox_actions(outbox)
         self._transact(actions)
 
     def save(
@@ -172,6 +197,7 @@ class DynamoDBStore:
         event: PaymentEventRecord | None = None,
         new_permit: PermitRecord | None = None,
         permit_status: tuple[int, Status, Status] | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> None:
         """Write ``after`` only if the stored application is still ``before``.
 
@@ -180,6 +206,7 @@ class DynamoDBStore:
         (serial, expected status, new status).
         """
         actions: list[tuple[str, dict[str, Any]]] = []
+        listed = False  # whether this write puts a permit on the revocation list
         if event is not None:
             actions.append(("event", _put(items.event_item(event), _NEW)))
         put = _put(items.application_item(after), _SAME_VERSION)
@@ -207,8 +234,55 @@ class DynamoDBStore:
                 }
             }
             actions.append(("permit_status", update))
+            listed = new_status in items.LISTED_STATUSES
+            if listed:
+                actions.append(("status_entry", _status_entry(after, serial, new_status)))
         actions += _audit_actions(audits, after.version)
+        actions += _outbox_actions(outbox)
         self._transact(actions)
+        if listed and self._on_permit_status_change is not None:
+            try:
+                self._on_permit_status_change()
+            except Exception:  # the write is committed; the list catches up on its next refresh
+                log.exception("revocation list not regenerated after a status change")
+
+    # -- revocation list ---------------------------------------------------------------------
+
+    def list_permit_status_entries(self) -> list[StatusEntry]:
+        """Every entry of the revocation list's partition: one Query, following its pages."""
+        entries: list[StatusEntry] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": items.PERMIT_STATUS_PARTITION}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._query_page(**query)
+            entries += [items.permit_status_entry_from_item(i) for i in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return entries
+            query["ExclusiveStartKey"] = last
+
+    def get_status_list(self) -> StoredStatusList | None:
+        item = self._get(items.status_list_key())
+        return items.status_list_from_item(item) if item else None
+
+    def put_status_list(self, stored: StoredStatusList) -> bool:
+        """Conditional on time, so a slow regeneration never replaces a newer list."""
+        item = items.status_list_item(stored)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK) OR issued_ms <= :issued_ms",
+                ExpressionAttributeValues={":issued_ms": item["issued_ms"]},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+        return True
 
     def get_plate_claim(self, permit_type: int, plate: str) -> PlateClaim | None:
         item = self._get(items.plate_claim_key(permit_type, plate))
@@ -259,6 +333,89 @@ class DynamoDBStore:
             [("event", _put(items.event_item(event), _NEW)), ("audit", _put(item, _NEW))]
         )
 
+    # -- drafts ----------------------------------------------------------------------------
+
+    def get_draft(self, draft_id: str, now_epoch: int) -> Draft | None:
+        """The draft, unless its TTL has passed (DynamoDB deletes expired items only later)."""
+        item = self._get(items.draft_key(draft_id))
+        if not item or int(item["expires_at"]["N"]) <= now_epoch:
+            return None
+        return items.draft_from_item(item)
+
+    def put_draft(
+        self, draft: Draft, expected_version: int | None, outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """Create (``expected_version=None``) or replace a draft, with its mails, atomically."""
+        if expected_version is None:
+            put = _put(items.draft_item(draft), _NEW)
+        else:
+            put = _put(items.draft_item(draft), _SAME_VERSION)
+            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+            put["Put"]["ExpressionAttributeValues"] = {
+                ":expected_version": {"N": str(expected_version)}
+            }
+        self._transact([("draft", put), *_outbox_actions(outbox)])
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def claim_outbox(
+        self, message_id: str, now_epoch: int, lease_seconds: int
+    ) -> OutboxMessage | None:
+        """Take a PENDING message (or one whose sender died mid-send) for sending; else None.
+
+        A conditional update, so two deliveries of the same stream record (Lambda retries
+        a batch; the local drain may overlap) cannot both send it.
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=items.outbox_key(message_id),
+                UpdateExpression="SET mail_status = :sending, claimed_until = :until",
+                ConditionExpression=(
+                    "attribute_exists(PK) AND (mail_status = :pending OR "
+                    "(mail_status = :sending AND claimed_until < :now))"
+                ),
+                ExpressionAttributeValues={
+                    ":sending": {"S": "SENDING"},
+                    ":pending": {"S": "PENDING"},
+                    ":now": {"N": str(now_epoch)},
+                    ":until": {"N": str(now_epoch + lease_seconds)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return None
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+        return items.outbox_from_item(response["Attributes"])
+
+    def finish_outbox(self, message_id: str, sent: bool, expires_at: int) -> None:
+        """SENT (the address and link parameters removed) or back to PENDING for a retry."""
+        if sent:
+            update = "SET mail_status = :done, expires_at = :expires REMOVE #to, params"
+            values = {":done": {"S": "SENT"}, ":expires": {"N": str(expires_at)}}
+            names = {"#to": "to"}
+        else:
+            update = "SET mail_status = :done"
+            values = {":done": {"S": "PENDING"}}
+            names = {}
+        kwargs: dict[str, Any] = {}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=items.outbox_key(message_id),
+                UpdateExpression=update,
+                ConditionExpression="mail_status = :sending",
+                ExpressionAttributeValues={**values, ":sending": {"S": "SENDING"}},
+                **kwargs,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return  # someone else finished it (a lease that ran out): nothing to undo
+        except self._client.exceptions.ClientError as error:
+            raise StoreUnavailableError(_code(error)) from error
+
     def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
         client = self._client
         for _, action in actions:
@@ -296,6 +453,15 @@ def _claim_put(claim: PlateClaim) -> tuple[str, dict[str, Any]]:
     return (f"plate:{claim.plate}", put)
 
 
+def _status_entry(after: Application, serial: int, status: Status) -> dict[str, Any]:
+    """The revocation-list entry, in the same transaction as the permit's new status."""
+    permit = after.permit
+    if permit is None or permit.serial != serial:
+        raise ValueError("a permit status change needs the application's own permit")
+    entry = StatusEntry(serial=serial, status=status, valid_to=permit.valid_to)
+    return {"Put": {"Item": items.permit_status_entry_item(entry)}}
+
+
 def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:
     """A Put action; ``_transact`` fills in the table name."""
     return {"Put": {"Item": item, "ConditionExpression": condition}}
@@ -309,6 +475,10 @@ def _audit_actions(
         ("audit", _put(items.audit_item(entry, app_version * 10 + seq), _NEW))
         for seq, entry in enumerate(audits)
     ]
+
+
+def _outbox_actions(outbox: Sequence[OutboxMessage]) -> list[tuple[str, dict[str, Any]]]:
+    return [("outbox", _put(items.outbox_item(message), _NEW)) for message in outbox]
 
 
 def _code(error: Any) -> str:
@@ -357,6 +527,8 @@ def _cancellation_error(error: Any, names: list[str]) -> StoreError:
         if name == "application":
             current = items.application_from_item(old) if old and "id" in old else None
             return StaleApplicationError(current)
+        if name == "draft":
+            return DraftChangedError()
         if name.startswith("plate:"):
             held = items.plate_claim_from_item(old) if old and "serial" in old else None
             return PlateTakenError(name.removeprefix("plate:"), held)

@@ -25,7 +25,11 @@ _CREATE_TABLE_KEYS = (
 def table_definition(template_path: Path = INFRA_TEMPLATE) -> dict[str, Any]:
     template = json.loads(template_path.read_text(encoding="utf-8"))
     properties = template["Resources"]["PermitTable"]["Properties"]
-    return {key: properties[key] for key in _CREATE_TABLE_KEYS if key in properties}
+    definition = {key: properties[key] for key in _CREATE_TABLE_KEYS if key in properties}
+    stream = properties.get("StreamSpecification")
+    if stream:  # CloudFormation names only the view type; the API also wants "enabled"
+        definition["StreamSpecification"] = {"StreamEnabled": True, **stream}
+    return definition
 
 
 def create_table(client: Any, table_name: str, template_path: Path = INFRA_TEMPLATE) -> None:

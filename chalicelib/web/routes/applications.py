@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.services.applications import bearer_token
-from chalicelib.web.context import container, current_request, guarded, header
+from chalicelib.web.context import container, guarded, header
 from chalicelib.web.responses import json_response
 
 __all__ = ["bp"]
@@ -33,8 +33,11 @@ def start_checkout(application_id: str) -> Response:
 @bp.route("/api/applications/{application_id}/permit.pdf", methods=["GET"])
 @guarded
 def permit_pdf(application_id: str) -> Response:
-    query = current_request().query_params
-    token = bearer_token(header("authorization")) or (query.get("access_token") if query else None)
+    """Bearer only: the long-lived access token never travels in a URL (issue 9 item 11).
+
+    Browsers download through a short-lived signed link instead (``/status/<id>/permit.pdf``).
+    """
+    token = bearer_token(header("authorization"))
     file_name, pdf = container().documents.permit_pdf(application_id, token)
     return Response(
         body=pdf,
