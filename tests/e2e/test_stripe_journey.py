@@ -390,8 +390,10 @@ def test_a_citizen_pays_with_the_test_card_in_the_browser_and_gets_the_permit(
     service = stripe_service
     submitted = service.submit_example()
     status_url = f"{service.base_url}/status/{submitted.id}"
-    page.goto(f"{status_url}#token={submitted.access_token}")  # as the confirmation links it
-    page.wait_for_selector('#status[data-status="SUBMITTED"]')
+    # the private link, as the confirmation mail has it: it opens a session for the status page
+    page.goto(f"{service.base_url}/link/{submitted.id}/{submitted.access_token}")
+    page.wait_for_url(status_url)
+    page.wait_for_selector('[data-status="SUBMITTED"]')
 
     page.goto(service.open_checkout(submitted))
     assert page.title().startswith("Bezahlen")
@@ -402,7 +404,7 @@ def test_a_citizen_pays_with_the_test_card_in_the_browser_and_gets_the_permit(
     page.get_by_role("button", name="Jetzt bezahlen").click()
 
     page.wait_for_url(status_url)
-    page.wait_for_selector('#status[data-status="ISSUED"]', timeout=20_000)
+    page.wait_for_selector('[data-status="ISSUED"]', timeout=20_000)
     number = page.locator("#permit-number").inner_text()
     assert number == service.status(submitted)["permit"]["number"]
     assert page.locator("#pdf-link").is_visible()
