@@ -83,7 +83,10 @@ def officer_service_worker() -> Response:
             "X-Content-Type-Options": "nosniff",
             # A worker script's CSP governs the worker itself: it must fetch (and cache) the
             # app's own files, so the default "nothing may load" would stop it installing.
-            "Content-Security-Policy": "default-src 'none'; connect-src 'self'; frame-ancestors 'none'",
+            "Content-Security-Policy": (
+                "default-src 'none'; connect-src 'self'; frame-ancestors 'none'; "
+                "base-uri 'none'; form-action 'none'"
+            ),
         },
     )
 
