@@ -29,37 +29,27 @@ FUNCTION_ROLES = {
     "RefreshStatusList": "RefreshStatusListRole",
     "TableStream": "TableStreamRole",
 }
+API_ACTIONS = frozenset(
+    {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",  # a revoked or refunded permit frees its plates
+        "dynamodb:ConditionCheckItem",  # a plate must be free to apply for it
+        "dynamodb:Query",
+        "kms:Sign",
+        "kms:GetPublicKey",
+        "ssm:GetParameters",
+        "kms:Decrypt",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+)
 EXPECTED_ACTIONS = {
-    "ApiHandlerRole": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",  # a revoked or refunded permit frees its plates
-        "dynamodb:ConditionCheckItem",  # a plate must be free to apply for it
-        "dynamodb:Query",
-        "kms:Sign",
-        "kms:GetPublicKey",
-        "ssm:GetParameters",
-        "kms:Decrypt",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-    },
+    "ApiHandlerRole": API_ACTIONS,
     # Issues the permits of payments whose webhook was lost: the API's table and key access,
-    # and of the secrets only the Stripe key it polls with.
-    "ReconcilePaymentsRole": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",  # a revoked or refunded permit frees its plates
-        "dynamodb:ConditionCheckItem",  # a plate must be free to apply for it
-        "dynamodb:Query",
-        "kms:Sign",
-        "kms:GetPublicKey",
-        "ssm:GetParameters",
-        "kms:Decrypt",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-    },
+    # and of the secrets only the Stripe key it polls with (checked by its own test).
+    "ReconcilePaymentsRole": API_ACTIONS,
     # Rebuilds and signs the revocation list: its partition and its own key, nothing else.
     "RefreshStatusListRole": {
         "dynamodb:GetItem",
