@@ -18,6 +18,7 @@ __all__ = [
     "PaymentRequiredError",
     "ServiceUnavailableError",
     "StaffAuthError",
+    "StaffForbiddenError",
     "ValidationFailedError",
     "WebhookMalformedError",
     "WebhookSignatureError",
@@ -84,6 +85,10 @@ class WebhookMalformedError(DomainError):
 
 class StaffAuthError(DomainError):
     """No or unknown staff credentials: 401, whatever the staff route."""
+
+
+class StaffForbiddenError(DomainError):
+    """A signed-in staff member whose role does not allow the action: 403."""
 
 
 class ServiceUnavailableError(DomainError):

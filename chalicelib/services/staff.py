@@ -16,6 +16,7 @@ from chalicelib.domain.access import hash_token
 from chalicelib.domain.errors import ConflictError, NotFoundError, StaffAuthError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import Application, AuditEntry
+from chalicelib.domain.staff_roles import Role, StaffPrincipal
 from chalicelib.services.applications import APPLICATION_ID_PATTERN, bearer_token
 from chalicelib.services.ports import ApplicationStore, Clock
 
@@ -24,8 +25,9 @@ __all__ = ["StaffAuthError", "StaffService", "authenticate_staff"]
 QUEUE_STATUSES = ("SUBMITTED", "AWAITING_PAYMENT", "FLAGGED")
 
 
-def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...]) -> str:
-    """The staff actor id (a hash prefix, no name) or StaffAuthError."""
+def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...]) -> StaffPrincipal:
+    """The script token's principal (actor: a hash prefix, no name; role admin) or
+    StaffAuthError. Static tokens are for scripts and the local stage; people sign in."""
     token = bearer_token(authorization)
     presented = hash_token(token or "")  # hashed either way: both paths cost the same
     found = False
@@ -33,7 +35,7 @@ def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...])
         found |= hmac.compare_digest(presented, expected.lower())
     if not (token and found):
         raise StaffAuthError("staff credentials required")
-    return f"staff:{presented[:8]}"
+    return StaffPrincipal(f"staff:{presented[:8]}", Role.ADMIN)
 
 
 class StaffService:

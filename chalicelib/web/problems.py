@@ -156,6 +156,8 @@ def map_error(error: Exception, accept_language: str | None) -> Response:
         response = problem(401, "unauthorized", "Anmeldung erforderlich / Authentication required")
         response.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
         return response
+    if isinstance(error, errors.StaffForbiddenError):
+        return problem(403, "forbidden", "Keine Berechtigung / Not allowed", str(error))
     if isinstance(error, errors.InvalidTokenError):
         return problem(400, "invalid-token", "Invalid token")
     raise error

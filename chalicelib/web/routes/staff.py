@@ -4,40 +4,36 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.web.context import container, guarded, header, raw_body
+from chalicelib.domain.staff_roles import Role
+from chalicelib.web.context import container, guarded, raw_body
 from chalicelib.web.problems import ClientError
 from chalicelib.web.requests import parse_json_body
 from chalicelib.web.responses import json_response
+from chalicelib.web.staff_access import require_staff
 
 __all__ = ["bp"]
 
 bp = Blueprint(__name__)
 
 
-def _staff_actor() -> str:
-    from chalicelib.services.staff import authenticate_staff
-
-    return authenticate_staff(header("authorization"), container().settings.staff_token_hashes)
-
-
 @bp.route("/api/staff/queue/{status}/{day}", methods=["GET"])
 @guarded
 def staff_queue(status: str, day: str) -> Response:
-    _staff_actor()
+    require_staff(Role.VIEWER)
     return json_response({"applications": container().staff.queue(status, day)})
 
 
 @bp.route("/api/staff/applications/{application_id}", methods=["GET"])
 @guarded
 def staff_application(application_id: str) -> Response:
-    _staff_actor()
+    require_staff(Role.VIEWER)
     return json_response(container().staff.application(application_id))
 
 
 @bp.route("/api/staff/applications/{application_id}/revoke", methods=["POST"])
 @guarded
 def staff_revoke(application_id: str) -> Response:
-    actor = _staff_actor()
+    actor = require_staff(Role.CLERK).actor
     body = parse_json_body(raw_body(), max_bytes=4096)
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not 3 <= len(reason) <= 500:
