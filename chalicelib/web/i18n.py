@@ -154,6 +154,17 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Bitte versuchen Sie es in einigen Minuten erneut. Ihre Angaben sind gespeichert.",
         "Please try again in a few minutes. Your answers are saved.",
     ),
+    "staff_signin_title": ("Anmeldung erforderlich", "Sign-in required"),
+    "staff_signin_text": (
+        "Dieser Bereich ist den Mitarbeiterinnen und Mitarbeitern der Stadt vorbehalten."
+        " Bitte melden Sie sich an.",
+        "This area is for the city's staff. Please sign in.",
+    ),
+    "staff_forbidden_title": ("Keine Berechtigung", "Not allowed"),
+    "staff_forbidden_text": (
+        "Ihre Rolle erlaubt diese Aktion nicht. Wenden Sie sich an Ihre Administration.",
+        "Your role does not allow this action. Please ask your administrator.",
+    ),
     "csrf_title": ("Sitzung abgelaufen", "Session expired"),
     "csrf_text": (
         "Aus Sicherheitsgründen konnten wir das Formular nicht annehmen. Bitte laden Sie die"

@@ -177,6 +177,10 @@ def page_errors[F: Callable[..., Any]](view: F) -> F:
             return _fallback(400, "csrf_title", "csrf_text")
         except errors.NotFoundError:
             return _fallback(404, "not_found_title", "not_found_text")
+        except errors.StaffAuthError:  # staff pages: the sign-in work turns this into a redirect
+            return _fallback(401, "staff_signin_title", "staff_signin_text")
+        except errors.StaffForbiddenError:
+            return _fallback(403, "staff_forbidden_title", "staff_forbidden_text")
         except DependencyUnavailableError as error:  # DynamoDB, KMS, SSM down: come back soon
             log.warning("page unavailable: %s", type(error).__name__, exc_info=error)
             response = _fallback(503, "error_title", "error_text")
