@@ -44,7 +44,7 @@ run: $(STAMP) $(ASSETS)
 test: $(STAMP) system-deps $(ASSETS)
 	$(PY) -m ruff check .
 	$(PY) -m mypy app.py chalicelib scripts bench
-	$(PY) -m pytest
+	$(PY) -m scripts.run_tests $(PYTEST_ARGS)
 
 test-fast: $(STAMP) $(ASSETS)
 	$(PY) -m pytest tests/unit

@@ -349,6 +349,9 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
             **local_environment(
                 dynamodb_server.endpoint, port, smtp_port=mail.port, mail_dir=mail.folder
             ),
+            # The suite runs its two halves side by side on two cores: moto in this process
+            # answers slower than on an idle laptop. Fast 503s are tested in integration.
+            "PERMIT_LOCAL_AWS_READ_TIMEOUT_SECONDS": "15",
             **(extra_env or {}),
         }
         client = boto3.client(
