@@ -10,8 +10,9 @@ import itertools
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from scripts.local_server import LocalServer
 
 __all__ = ["LocalMailServer"]
 
@@ -30,7 +31,7 @@ class _Keep:
         return "250 Message accepted for delivery"
 
 
-class LocalMailServer:
+class LocalMailServer(LocalServer):
     def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.folder = folder
         self._host = host
@@ -58,17 +59,6 @@ class LocalMailServer:
 
     def messages(self) -> list[Path]:
         return sorted(self.folder.glob("*.eml"))
-
-    def __enter__(self) -> LocalMailServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _free_port(host: str) -> int:

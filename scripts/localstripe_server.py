@@ -22,9 +22,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from types import TracebackType
 
 from chalicelib.config import APP_ROOT
+from scripts.local_server import LocalServer
 
 __all__ = ["LocalStripe"]
 
@@ -51,7 +51,7 @@ def _free_port() -> int:
         return port
 
 
-class LocalStripe:
+class LocalStripe(LocalServer):
     """A localstripe child process on 127.0.0.1; ``with LocalStripe() as stripe: ...``."""
 
     def __init__(self, port: int = 0) -> None:
@@ -101,17 +101,6 @@ class LocalStripe:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait(timeout=5)
-
-    def __enter__(self) -> LocalStripe:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def main() -> int:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from scripts.local_server import LocalServer
 
 if TYPE_CHECKING:
     from scripts.dynamodb_journal import JournaledApp, ReplayReport
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["LocalDynamoDB"]
 
 
-class LocalDynamoDB:
+class LocalDynamoDB(LocalServer):
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, journal_path: Path | None = None
     ) -> None:
@@ -70,17 +71,6 @@ class LocalDynamoDB:
             self._thread.join(timeout=5)
         if self._journal is not None:
             self._journal.close()
-
-    def __enter__(self) -> LocalDynamoDB:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
