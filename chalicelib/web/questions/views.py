@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.fees import FeeTable
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.pointers import MISSING, resolve_pointer
 from chalicelib.web.i18n import translate
@@ -120,7 +121,10 @@ def _fee_field(model: FormModel, pointer: str) -> Field | None:
 
 def _is_free(form: FormDefinition, day: date) -> bool:
     """Whether the fee table in force on ``day`` is a flat zero (no payment step at all)."""
-    table = form.fees.table_on(day)
+    return _table_is_free(form.fees.table_on(day))
+
+
+def _table_is_free(table: FeeTable | None) -> bool:
     return table is None or (table.kind == "flat" and int(table.rule["amount_cents"]) == 0)
 
 
@@ -133,7 +137,7 @@ def fee_view(
     summary, and for a fee by option one row per option.
     """
     table = form.fees.table_on(day)
-    if table is None or _is_free(form, day):
+    if table is None or _table_is_free(table):
         return FeeView(translate("fee_free", lang), "", "", [])
     result = form.fee_on(document, day)
     if result is not None:
@@ -165,7 +169,7 @@ def fee_view(
 def fee_summary(form: FormDefinition, lang: str, day: date) -> str:
     """ "30,00 €", "2,50 € pro Tag" or "Kostenlos" for the list of services."""
     table = form.fees.table_on(day)
-    if table is None or _is_free(form, day):
+    if table is None or _table_is_free(table):
         return translate("fee_free", lang)
     return form.fees.summary(table)[lang]
 
