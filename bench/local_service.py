@@ -15,10 +15,10 @@ import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from chalicelib.config import Settings
+from scripts.local_server import LocalServer
 
 __all__ = ["LocalService"]
 
@@ -34,7 +34,7 @@ _DUMMY_CREDENTIALS = {
 }
 
 
-class LocalService:
+class LocalService(LocalServer):
     def __init__(self) -> None:
         self._workdir = tempfile.TemporaryDirectory(prefix="permit-bench-")
         self.workdir = Path(self._workdir.name)
@@ -72,22 +72,11 @@ class LocalService:
         create_table(self.client, self.table_name)
         return self
 
-    def close(self) -> None:
+    def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
         self._workdir.cleanup()
-
-    def __enter__(self) -> LocalService:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def container(self) -> Any:
         """A fresh Container on this table (real clock, sandbox payment provider)."""
