@@ -93,6 +93,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Kein gültiges deutsches Kennzeichen (Beispiel: DN-AB 123).",
         "Not a valid German licence plate (example: DN-AB 123).",
     ),
+    "cursor_invalid": (
+        "Dieser Seitenverweis ist ungültig oder gehört zu anderen Filtern. Bitte neu beginnen.",
+        "This page link is invalid or belongs to other filters. Please start again.",
+    ),
 }
 
 

@@ -82,6 +82,9 @@ class Application:
     renewal_of: str | None = None  # the application this one renews
     renewal_id: str | None = None  # the renewal started from this one (one at a time)
     anonymised_at: datetime | None = None  # personal data removed (retention or erasure)
+    #: HMAC of the normalised e-mail address (``domain/email_lookup.py``): the key of the
+    #: staff e-mail search index. Never the address itself.
+    email_hash: str | None = None
 
     def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
         """The next version of this application; refuses transitions the lifecycle forbids."""
