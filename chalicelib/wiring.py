@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     )
     from chalicelib.services.reconciliation import PaymentReconciler
     from chalicelib.services.staff import StaffService
+    from chalicelib.services.staff_queue import StaffQueue
+    from chalicelib.services.staff_search import StaffSearch
     from chalicelib.services.status_list import StatusListService
     from chalicelib.services.submissions import SubmissionService
     from chalicelib.services.verification import VerificationService
@@ -453,6 +455,24 @@ class Container:
 
         return ChangeService(
             self.store, self.registry, _LazyIssuer(self), self.clock, metrics=self.metrics
+        )
+
+    @functools.cached_property
+    def staff_queue(self) -> StaffQueue:
+        from chalicelib.services.staff_queue import StaffQueue
+
+        return StaffQueue(self.store, self.clock, self.subkey("staff-queue-cursor"))
+
+    @functools.cached_property
+    def staff_search(self) -> StaffSearch:
+        from chalicelib.domain.email_lookup import email_lookup_key
+        from chalicelib.services.staff_search import StaffSearch
+
+        registry = self.registry
+        return StaffSearch(
+            self.store,
+            email_lookup_key(self.settings.app_secret),
+            lambda: (form.permit.permit_type for form in registry.load_all().values()),
         )
 
 

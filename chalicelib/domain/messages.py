@@ -112,6 +112,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Eine Änderung wartet noch auf die Zahlung. Bitte bezahlen Sie sie zuerst.",
         "A change is still waiting for payment. Please pay for it first.",
     ),
+    "cursor_invalid": (
+        "Dieser Seitenverweis ist ungültig oder gehört zu anderen Filtern. Bitte neu beginnen.",
+        "This page link is invalid or belongs to other filters. Please start again.",
+    ),
 }
 
 

@@ -79,6 +79,9 @@ class Application:
     fee_breakdown: dict[str, Any] | None = None  # how the fee was computed (JSON-ready)
     zone: str | None = None  # the zone or zone group decided at submission
     lang: str = "de"  # the citizen's language when applying: later mails use it
+    #: HMAC of the normalised e-mail address (``domain/email_lookup.py``): the key of the
+    #: staff e-mail search index. Never the address itself.
+    email_hash: str | None = None
 
     def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
         """The next version of this application; refuses transitions the lifecycle forbids."""

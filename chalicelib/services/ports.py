@@ -213,6 +213,14 @@ class ApplicationStore(Protocol):
         self, status: str, day: str, page_size: int = 100
     ) -> list[str]: ...
 
+    def queue_page(
+        self, queue: str, day: str, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """(application id, sort key) pairs of one queue partition after ``after``; more?"""
+        ...
+
+    def application_ids_by_email(self, email_hash: str, limit: int = 50) -> list[str]: ...
+
     def create_application(
         self,
         app: Application,

@@ -98,7 +98,18 @@ def event_key(provider: str, event_id: str) -> Item:
 
 
 def queue_keys(app: Application) -> Item:
-    """Sparse GSI keys: status and creation day, so no single partition takes every write."""
+    """Sparse GSI keys: status and creation day, so no single partition takes every write.
+
+    Issued applications (unflagged) sit in ``QUEUE#ISSUED#<day of issue>``, sorted by the
+    time of issue: "recently issued" for staff. The keys are part of the application item,
+    so they are written in the very transaction that issues, and leave with the status.
+    """
+    if app.status is Status.ISSUED and app.permit is not None and not app.flags:
+        issued = app.permit.issued_at
+        return {
+            "GSI1PK": _s(f"QUEUE#ISSUED#{berlin_today(issued).isoformat()}"),
+            "GSI1SK": _s(f"{issued.isoformat()}#{app.id}"),
+        }
     if app.status not in QUEUED_STATUSES and not app.flags:
         return {}
     status = "FLAGGED" if app.flags else app.status.value
@@ -106,6 +117,16 @@ def queue_keys(app: Application) -> Item:
     return {
         "GSI1PK": _s(f"QUEUE#{status}#{day}"),
         "GSI1SK": _s(f"{app.created_at.isoformat()}#{app.id}"),
+    }
+
+
+def email_keys(app: Application) -> Item:
+    """Sparse GSI2 keys for the staff e-mail search: an HMAC of the address, never the address."""
+    if not app.email_hash:
+        return {}
+    return {
+        "GSI2PK": _s(f"EMAIL#{app.email_hash}"),
+        "GSI2SK": _s(f"{app.created_at.isoformat()}#{app.id}"),
     }
 
 
@@ -159,7 +180,10 @@ def application_item(app: Application) -> Item:
         "created_at": _s(app.created_at.isoformat()),
         "updated_at": _s(app.updated_at.isoformat()),
         **queue_keys(app),
+        **email_keys(app),
     }
+    if app.email_hash:
+        item["email_hash"] = _s(app.email_hash)
     if app.checkout is not None:
         item["checkout"] = {
             "M": {
@@ -219,6 +243,7 @@ def application_from_item(item: Item) -> Application:
         fee_breakdown=json.loads(item["fee_breakdown"]["S"]) if "fee_breakdown" in item else None,
         zone=item["zone"]["S"] if "zone" in item else None,
         lang=item["lang"]["S"] if "lang" in item else "de",
+        email_hash=item["email_hash"]["S"] if "email_hash" in item else None,
     )
 
 

@@ -127,6 +127,44 @@ class DynamoDBStore:
                 return ids
             query["ExclusiveStartKey"] = last
 
+    def queue_page(
+        self, queue: str, day: str, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """One page of one queue partition: (application id, sort key) pairs, and whether the
+        partition may hold more. ``after`` is the sort key of the last pair already shown."""
+        partition = f"QUEUE#{queue}#{day}"
+        query: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if after is not None:
+            app_id = after.rpartition("#")[2]
+            query["ExclusiveStartKey"] = {
+                "GSI1PK": {"S": partition},
+                "GSI1SK": {"S": after},
+                **items.application_key(app_id),
+            }
+        response = self._query_page(**query)
+        found = [
+            (item["PK"]["S"].removeprefix("APP#"), item["GSI1SK"]["S"])
+            for item in response.get("Items", [])
+        ]
+        return found, bool(response.get("LastEvaluatedKey"))
+
+    def application_ids_by_email(self, email_hash: str, limit: int = 50) -> list[str]:
+        """The newest applications made with one e-mail address (sparse index GSI2)."""
+        response = self._query_page(
+            IndexName="GSI2",
+            KeyConditionExpression="GSI2PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"EMAIL#{email_hash}"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [item["PK"]["S"].removeprefix("APP#") for item in response.get("Items", [])]
+
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._query_page(**kwargs).get("Items", [])
         return found
