@@ -248,6 +248,19 @@ class ApplicationStore(Protocol):
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
     ) -> None: ...
 
+    def replace_permit(
+        self,
+        before: Application,
+        after: Application,
+        audits: Sequence[AuditEntry],
+        new_permit: PermitRecord,
+        *,
+        event: PaymentEventRecord | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Supersede the application's permit with ``new_permit`` in one transaction."""
+        ...
+
 
 class LifecycleStore(Protocol):
     """What the permit-lifecycle job needs beyond ``ApplicationStore``: the end-day index.
