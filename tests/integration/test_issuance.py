@@ -112,6 +112,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
         "event": 1,
         "plate_claim": 1,
         "outbox": 2,
+        "mail": 2,  # the application's record of each mail
     }
     assert world.audit_events(app.id) == ["submitted", "checkout_opened", "issued"]
     stored = world.application_item(app.id)
@@ -493,6 +494,7 @@ def test_a_free_form_is_issued_by_the_submission_in_one_request(
             "permit": 1,
             "plate_claim": 1,
             "outbox": 2,
+            "mail": 2,
         }
         assert world.audit_events(app.id) == ["submitted", "issued"]
         (permit_item,) = world.permit_items()
