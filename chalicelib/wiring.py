@@ -16,14 +16,15 @@ from chalicelib.config import Settings
 from chalicelib.services.clock import SystemClock
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from chalicelib.adapters.payments.delivery import Transport, WebhookDelivery
     from chalicelib.adapters.payments.sandbox import SandboxProvider
     from chalicelib.adapters.payments.stripe_provider import StripeProvider
     from chalicelib.domain.forms import FormDefinition
-    from chalicelib.domain.records import Application, AuditEntry, PermitRecord
+    from chalicelib.domain.records import Application, AuditEntry, PermitRecord, PermitSummary
     from chalicelib.services.applications import ApplicationAccess
+    from chalicelib.services.changes import ChangeService
     from chalicelib.services.checkout import CheckoutService
     from chalicelib.services.documents import DocumentService
     from chalicelib.services.drafts import DraftService
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.services.links import CitizenLinks
     from chalicelib.services.notifications import Notifier
     from chalicelib.services.payments import PaymentService
+    from chalicelib.services.permit_lifecycle import PermitLifecycle
     from chalicelib.services.ports import (
         ApplicationStore,
         Clock,
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
     )
     from chalicelib.services.reconciliation import PaymentReconciler
     from chalicelib.services.staff import StaffService
+    from chalicelib.services.staff_queue import StaffQueue
+    from chalicelib.services.staff_search import StaffSearch
     from chalicelib.services.staff_signin import StaffSignIn
     from chalicelib.services.status_list import StatusListService
     from chalicelib.services.submissions import SubmissionService
@@ -396,6 +400,16 @@ class Container:
         return UnpaidCanceller(self.store, self.clock, self.settings.unpaid_cancel_after)
 
     @functools.cached_property
+    def permit_lifecycle(self) -> PermitLifecycle:
+        from chalicelib.services.permit_lifecycle import PermitLifecycle
+
+        return PermitLifecycle(
+            self.store,  # type: ignore[arg-type]  # the DynamoDB store implements both ports
+            self.registry,
+            self.clock,
+        )
+
+    @functools.cached_property
     def access(self) -> ApplicationAccess:
         from chalicelib.services.applications import ApplicationAccess
 
@@ -475,6 +489,33 @@ class Container:
             staff_groups=self.settings.staff_groups,
         )
 
+    @functools.cached_property
+    def changes(self) -> ChangeService:
+        """Supersede (staff), plate change and move (citizen): issue 12 item 3, issue 15 item 3."""
+        from chalicelib.services.changes import ChangeService
+
+        return ChangeService(
+            self.store, self.registry, _LazyIssuer(self), self.clock, metrics=self.metrics
+        )
+
+    @functools.cached_property
+    def staff_queue(self) -> StaffQueue:
+        from chalicelib.services.staff_queue import StaffQueue
+
+        return StaffQueue(self.store, self.clock, self.subkey("staff-queue-cursor"))
+
+    @functools.cached_property
+    def staff_search(self) -> StaffSearch:
+        from chalicelib.domain.email_lookup import email_lookup_key
+        from chalicelib.services.staff_search import StaffSearch
+
+        registry = self.registry
+        return StaffSearch(
+            self.store,
+            email_lookup_key(self.settings.app_secret),
+            lambda: (form.permit.permit_type for form in registry.load_all().values()),
+        )
+
 
 class _LazyIssuer:
     """Builds the issuer (and so loads the signing key) only when a permit is issued.
@@ -503,3 +544,15 @@ class _LazyIssuer:
         self, form: FormDefinition, app: Application
     ) -> tuple[Application, PermitRecord, AuditEntry]:
         return self._container.issuance.issue_free(form, app)
+
+    def sign(
+        self,
+        form: FormDefinition,
+        app: Application,
+        zone: str,
+        plates: tuple[str, ...],
+        valid_from: date,
+        valid_to: date,
+        now: datetime,
+    ) -> tuple[PermitSummary, PermitRecord]:
+        return self._container.issuance.sign(form, app, zone, plates, valid_from, valid_to, now)

@@ -7,7 +7,7 @@ library, so the services stay importable (and testable) without them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
@@ -34,6 +34,7 @@ __all__ = [
     "DocumentRenderer",
     "DraftStore",
     "IdentityProvider",
+    "LifecycleStore",
     "MailMessage",
     "Mailer",
     "MetricName",
@@ -216,6 +217,14 @@ class ApplicationStore(Protocol):
         self, status: str, day: str, page_size: int = 100
     ) -> list[str]: ...
 
+    def queue_page(
+        self, queue: str, day: str, *, after: str | None, limit: int, newest_first: bool = False
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """(application id, sort key) pairs of one queue partition after ``after``; more?"""
+        ...
+
+    def application_ids_by_email(self, email_hash: str, limit: int = 50) -> list[str]: ...
+
     def create_application(
         self,
         app: Application,
@@ -241,6 +250,34 @@ class ApplicationStore(Protocol):
     def record_event(
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
     ) -> None: ...
+
+    def replace_permit(
+        self,
+        before: Application,
+        after: Application,
+        audits: Sequence[AuditEntry],
+        new_permit: PermitRecord,
+        *,
+        event: PaymentEventRecord | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Supersede the application's permit with ``new_permit`` in one transaction."""
+        ...
+
+
+class LifecycleStore(Protocol):
+    """What the permit-lifecycle job needs beyond ``ApplicationStore``: the end-day index.
+
+    Permits are filed under the Berlin day their validity ends (sparse index GSI3), so the
+    job reads only the days it works on, page by page, never the whole table.
+    """
+
+    def permits_ending_on(self, day: date, page_size: int = 100) -> Iterator[PermitRecord]: ...
+
+    def mark_reminded(self, serial: int, days: int, message: OutboxMessage) -> bool:
+        """Marker and mail in one transaction; False (nothing written) when either the
+        marker exists (another run sent it) or the permit is no longer ISSUED."""
+        ...
 
 
 class DraftStore(Protocol):

@@ -22,7 +22,7 @@ from chalicelib.services.ports import ApplicationStore, Clock
 
 __all__ = ["StaffAuthError", "StaffService", "authenticate_staff"]
 
-QUEUE_STATUSES = ("SUBMITTED", "AWAITING_PAYMENT", "FLAGGED")
+QUEUE_STATUSES = ("SUBMITTED", "AWAITING_PAYMENT", "FLAGGED", "ISSUED")
 
 
 def authenticate_staff(authorization: str | None, token_hashes: tuple[str, ...]) -> StaffPrincipal:

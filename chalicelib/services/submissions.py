@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import derived_access_token, hash_token
 from chalicelib.domain.dates import berlin_today, format_de
+from chalicelib.domain.email_lookup import email_lookup_hash, email_lookup_key
 from chalicelib.domain.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.lifecycle import Status
@@ -106,6 +107,7 @@ class SubmissionService:
         idem: IdempotencyRecord | None = None
         seed = hash_token(idempotency_key) if idempotency_key is not None else secrets.token_hex(32)
         token = derived_access_token(self._secret, form.id, seed, application_id)
+        email = resolve_pointer(document, form.email_pointer) if form.email_pointer else None
         app = Application(
             id=application_id,
             form_id=form.id,
@@ -122,11 +124,15 @@ class SubmissionService:
             fee_breakdown=fee.breakdown,
             zone=zone,
             lang=lang if lang in ("de", "en") else "de",
+            email_hash=(
+                email_lookup_hash(email_lookup_key(self._secret), email)
+                if isinstance(email, str)
+                else None
+            ),
         )
         audits = [AuditEntry(app.id, now, "submitted", None, Status.SUBMITTED, "citizen")]
         permit: PermitRecord | None = None
         outbox: list[OutboxMessage] = []
-        email = resolve_pointer(document, form.email_pointer) if form.email_pointer else None
         if isinstance(email, str):
             outbox.append(submitted_mail(email, lang, form.id, app.id, seed, now))
         if fee.amount_cents == 0 and self._issuer is not None:

@@ -122,7 +122,8 @@ def test_revoke_without_reason_is_422_naming_the_field(staff_client: Any) -> Non
 def test_unknown_queue_and_bad_day_are_404(staff_client: Any) -> None:
     auth = {"Authorization": f"Bearer {STAFF_TOKEN}"}
     assert (
-        staff_client.http.get("/api/staff/queue/ISSUED/2026-11-21", headers=auth).status_code == 404
+        staff_client.http.get("/api/staff/queue/REVOKED/2026-11-21", headers=auth).status_code
+        == 404
     )
     assert (
         staff_client.http.get("/api/staff/queue/SUBMITTED/2026-13-45", headers=auth).status_code

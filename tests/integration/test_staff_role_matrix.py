@@ -30,9 +30,12 @@ from tests.conftest import STAFF_SCRIPT_TOKEN
 
 #: (method, route path as registered) -> the lowest role allowed, None for public routes.
 REQUIRED_ROLE: dict[tuple[str, str], Role | None] = {
+    ("GET", "/api/staff/queue"): Role.VIEWER,
+    ("GET", "/api/staff/search"): Role.VIEWER,
     ("GET", "/api/staff/queue/{status}/{day}"): Role.VIEWER,
     ("GET", "/api/staff/applications/{application_id}"): Role.VIEWER,
     ("POST", "/api/staff/applications/{application_id}/revoke"): Role.CLERK,
+    ("POST", "/api/staff/applications/{application_id}/supersede"): Role.CLERK,
     # Sign-in itself: public by nature (the gate sends people here).
     ("GET", "/staff/signin"): None,
     ("GET", "/staff/signin/callback"): None,

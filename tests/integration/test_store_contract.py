@@ -464,12 +464,25 @@ def test_other_statuses_carry_no_index_keys(
     assert "GSI1PK" not in item and "GSI1SK" not in item
 
 
+def test_issuing_moves_the_application_to_the_issued_queue_of_its_day(
+    store: DynamoDBStore, dynamodb_client: Any, table_name: str
+) -> None:
+    """Recently issued permits are a staff queue too, keyed by the day of issue (Berlin)."""
+    app = _app(status=Status.AWAITING_PAYMENT)
+    store.create_application(app, [])
+    store.save(app, _issue(app, 77), [], new_permit=_permit(77))
+    item = _raw_item(dynamodb_client, table_name, APP_A)
+    assert item["GSI1PK"] == {"S": f"QUEUE#ISSUED#{T1.date().isoformat()}"}
+    assert item["GSI1SK"] == {"S": f"{T1.isoformat()}#{APP_A}"}
+
+
 def test_leaving_the_queue_removes_the_index_keys(
     store: DynamoDBStore, dynamodb_client: Any, table_name: str
 ) -> None:
     app = _app(status=Status.AWAITING_PAYMENT)
     store.create_application(app, [])
-    store.save(app, _issue(app, 77), [], new_permit=_permit(77))
+    cancelled = app.advance(Status.CANCELLED, T1)
+    store.save(app, cancelled, [])
     item = _raw_item(dynamodb_client, table_name, APP_A)
     assert "GSI1PK" not in item and "GSI1SK" not in item
 

@@ -15,6 +15,7 @@ from chalicelib.web.routes import (
     sandbox,
     site,
     staff,
+    staff_changes,
     staff_signin,
     status,
     stripe_checkout,
@@ -35,5 +36,6 @@ BLUEPRINTS = (
     stripe_checkout.bp,
     staff.bp,
     staff_signin.bp,
+    staff_changes.bp,
     fallback.bp,  # last: matched only when no other route is
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain.staff_roles import Role
-from chalicelib.web.context import container, guarded, raw_body
+from chalicelib.web.context import container, current_request, guarded, raw_body
 from chalicelib.web.problems import ClientError
 from chalicelib.web.requests import parse_json_body
 from chalicelib.web.responses import json_response
@@ -14,6 +14,33 @@ from chalicelib.web.staff_access import require_staff
 __all__ = ["bp"]
 
 bp = Blueprint(__name__)
+
+
+def _query(name: str) -> str | None:
+    params = current_request().query_params
+    value = params.get(name) if params else None
+    return None if value is None else str(value)
+
+
+@bp.route("/api/staff/queue", methods=["GET"])
+@guarded
+def staff_work_queue() -> Response:
+    """Flagged, awaiting payment, submitted, recently issued; filters and an opaque cursor."""
+    require_staff(Role.VIEWER)
+    from chalicelib.services.staff_queue import parse_filters
+
+    c = container()
+    filters = parse_filters(
+        _query("status"), _query("day"), _query("form"), _query("limit"), set(c.registry.load_all())
+    )
+    return json_response(c.staff_queue.page(filters, _query("cursor")))
+
+
+@bp.route("/api/staff/search", methods=["GET"])
+@guarded
+def staff_search() -> Response:
+    require_staff(Role.VIEWER)
+    return json_response(container().staff_search.search(_query("q")))
 
 
 @bp.route("/api/staff/queue/{status}/{day}", methods=["GET"])
