@@ -16,14 +16,15 @@ from chalicelib.config import Settings
 from chalicelib.services.clock import SystemClock
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from chalicelib.adapters.payments.delivery import Transport, WebhookDelivery
     from chalicelib.adapters.payments.sandbox import SandboxProvider
     from chalicelib.adapters.payments.stripe_provider import StripeProvider
     from chalicelib.domain.forms import FormDefinition
-    from chalicelib.domain.records import Application, AuditEntry, PermitRecord
+    from chalicelib.domain.records import Application, AuditEntry, PermitRecord, PermitSummary
     from chalicelib.services.applications import ApplicationAccess
+    from chalicelib.services.changes import ChangeService
     from chalicelib.services.checkout import CheckoutService
     from chalicelib.services.documents import DocumentService
     from chalicelib.services.drafts import DraftService
@@ -448,6 +449,15 @@ class Container:
         return StaffService(self.store, self.clock)
 
     @functools.cached_property
+    def changes(self) -> ChangeService:
+        """Supersede (staff), plate change and move (citizen): issue 12 item 3, issue 15 item 3."""
+        from chalicelib.services.changes import ChangeService
+
+        return ChangeService(
+            self.store, self.registry, _LazyIssuer(self), self.clock, metrics=self.metrics
+        )
+
+    @functools.cached_property
     def staff_queue(self) -> StaffQueue:
         from chalicelib.services.staff_queue import StaffQueue
 
@@ -493,3 +503,15 @@ class _LazyIssuer:
         self, form: FormDefinition, app: Application
     ) -> tuple[Application, PermitRecord, AuditEntry]:
         return self._container.issuance.issue_free(form, app)
+
+    def sign(
+        self,
+        form: FormDefinition,
+        app: Application,
+        zone: str,
+        plates: tuple[str, ...],
+        valid_from: date,
+        valid_to: date,
+        now: datetime,
+    ) -> tuple[PermitSummary, PermitRecord]:
+        return self._container.issuance.sign(form, app, zone, plates, valid_from, valid_to, now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "ConflictError",
     "DomainError",
+    "FieldConflictError",
     "FieldError",
     "InvalidTokenError",
     "NotFoundError",
@@ -56,6 +57,18 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     """The request is well-formed but the resource is in a state that refuses it."""
+
+
+class FieldConflictError(ConflictError):
+    """A well-formed value that the current state refuses (a plate held by another permit).
+
+    Answered 409 with the same ``errors: [{pointer, code, message}]`` list as a validation
+    problem, so a client can show the refusal next to the field it names.
+    """
+
+    def __init__(self, errors: list[FieldError], message: str = "") -> None:
+        super().__init__(message or f"{len(errors)} field(s) conflict with the current state")
+        self.errors = errors
 
 
 class PaymentRequiredError(ConflictError):

@@ -93,6 +93,25 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Kein gültiges deutsches Kennzeichen (Beispiel: DN-AB 123).",
         "Not a valid German licence plate (example: DN-AB 123).",
     ),
+    # Changes after issuance (issue 15): plate change and move.
+    "plates_unchanged": (
+        "Das sind die Kennzeichen, die schon auf dem Ausweis stehen.",
+        "These are the plates already on the permit.",
+    ),
+    "address_unchanged": (
+        "Das ist die Adresse, die wir schon haben.",
+        "This is the address we already have.",
+    ),
+    "move_ends_permit": (
+        "Diese Adresse liegt in keiner Bewohnerparkzone. Wenn Sie dorthin umziehen, endet"
+        " Ihr Ausweis. Bitte bestätigen Sie das ausdrücklich.",
+        "This address lies in no resident parking zone. If you move there, your permit"
+        " ends. Please confirm this explicitly.",
+    ),
+    "change_pending": (
+        "Eine Änderung wartet noch auf die Zahlung. Bitte bezahlen Sie sie zuerst.",
+        "A change is still waiting for payment. Please pay for it first.",
+    ),
     "cursor_invalid": (
         "Dieser Seitenverweis ist ungültig oder gehört zu anderen Filtern. Bitte neu beginnen.",
         "This page link is invalid or belongs to other filters. Please start again.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.dates import berlin_today
@@ -56,6 +56,17 @@ class Issuer(Protocol):
         self, form: FormDefinition, app: Application
     ) -> tuple[Application, PermitRecord, AuditEntry]: ...
 
+    def sign(
+        self,
+        form: FormDefinition,
+        app: Application,
+        zone: str,
+        plates: tuple[str, ...],
+        valid_from: date,
+        valid_to: date,
+        now: datetime,
+    ) -> tuple[PermitSummary, PermitRecord]: ...
+
 
 class IssuanceService:
     def __init__(self, signer: Signer, clock: Clock, draw_serial: Any = None) -> None:
@@ -73,26 +84,51 @@ class IssuanceService:
         now: datetime | None = None,
     ) -> NewPermit:
         """The ISSUED application, its permit record and the audit entry; nothing written."""
-        from chalicelib.domain.token import PermitClaims, sign_token, token_to_text
-
         now = now or self._clock.now()
         spec = form.permit
         try:
             start, end = form.validity_in(app.data)
             plates = form.plates_in(app.data)
             zone = app.zone or str(resolve_pointer(app.data, spec.zone.entered or "/zone"))
-            serial = self._draw_serial()
+        except (ValueError, TypeError) as error:
+            raise IssuanceFailedError(f"{form.id}: {error}") from error
+        summary, permit = self.sign(form, app, zone, plates, start, end, now)
+        issued = app.advance(Status.ISSUED, now, permit=summary, payment_id=payment_id)
+        detail = {"permit_number": summary.number}
+        audit = AuditEntry(app.id, now, "issued", app.status, Status.ISSUED, actor, detail)
+        return NewPermit(issued, permit, audit)
+
+    def sign(
+        self,
+        form: FormDefinition,
+        app: Application,
+        zone: str,
+        plates: tuple[str, ...],
+        valid_from: date,
+        valid_to: date,
+        now: datetime,
+    ) -> tuple[PermitSummary, PermitRecord]:
+        """A freshly signed permit (new serial, number and token) for the given claims.
+
+        Shared by first issuance and by a change (supersede: new plates or zone, same end),
+        so both sign, number and record a permit the same way; nothing is written here.
+        """
+        from chalicelib.domain.token import PermitClaims, sign_token, token_to_text
+
+        spec = form.permit
+        try:
             claims = PermitClaims(
-                serial=serial,
+                serial=self._draw_serial(),
                 zone=zone,
                 permit_type=spec.permit_type,
-                valid_from=start,
-                valid_to=end,
+                valid_from=valid_from,
+                valid_to=valid_to,
                 plates=plates,
             )
         except (ValueError, TypeError) as error:
             # A document the token cannot carry: a form the checks should have refused.
             raise IssuanceFailedError(f"{form.id}: {error}") from error
+        serial = claims.serial
         claimed = plates if form.rules.one_active_permit_per_plate else ()
         token = token_to_text(sign_token(claims, self._signer))
         number = format_permit_number(berlin_today(now).year, serial)
@@ -108,7 +144,6 @@ class IssuanceService:
             permit_type=spec.permit_type,
             claimed_plates=claimed,
         )
-        issued = app.advance(Status.ISSUED, now, permit=summary, payment_id=payment_id)
         permit = PermitRecord(
             serial=serial,
             number=number,
@@ -125,10 +160,7 @@ class IssuanceService:
             issued_at=now,
             claimed_plates=claimed,
         )
-        audit = AuditEntry(
-            app.id, now, "issued", app.status, Status.ISSUED, actor, {"permit_number": number}
-        )
-        return NewPermit(issued, permit, audit)
+        return summary, permit
 
     def issue_free(
         self, form: FormDefinition, app: Application

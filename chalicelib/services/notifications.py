@@ -27,6 +27,7 @@ __all__ = [
     "MailDeliveryError",
     "Notifier",
     "issued_mail",
+    "reissued_mail",
     "resume_mail",
     "submitted_mail",
 ]
@@ -66,6 +67,14 @@ def issued_mail(
     return _message("issued", to, lang, {"form_id": form_id, "application_id": application_id}, now)
 
 
+def reissued_mail(
+    to: str, lang: str, form_id: str, application_id: str, now: datetime
+) -> OutboxMessage:
+    """After a change (new plate, new zone): the new permit replaces the old one."""
+    params = {"form_id": form_id, "application_id": application_id}
+    return _message("reissued", to, lang, params, now)
+
+
 def resume_mail(
     to: str, lang: str, form_id: str, draft_id: str, nonce: str, until: str, now: datetime
 ) -> OutboxMessage:
@@ -77,6 +86,10 @@ _SUBJECTS = {
     "submitted": ("Ihr Antrag: {title}", "Your application: {title}"),
     "issued": ("Ihr Ausweis ist ausgestellt: {title}", "Your permit has been issued: {title}"),
     "resume": ("Ihr gespeicherter Antrag: {title}", "Your saved application: {title}"),
+    "reissued": (
+        "Ihr neuer Ausweis ist ausgestellt: {title}",
+        "Your new permit has been issued: {title}",
+    ),
 }
 _BODIES = {
     "submitted": (
@@ -96,6 +109,19 @@ _BODIES = {
         " ersten E-Mail.\n\nFreundliche Grüße\n{authority}\n",
         "Hello,\n\nyour permit “{title}” has been issued (reference {reference}).\n\n"
         "Download the permit (PDF; this link works until {until}):\n\n{link}\n\n"
+        "After that, open the permit at any time with the private link from your first"
+        " e-mail.\n\nKind regards\n{authority}\n",
+    ),
+    "reissued": (
+        "Guten Tag,\n\nIhr Ausweis „{title}“ wurde geändert und neu ausgestellt"
+        " (Antragsnummer {reference}). Der bisherige Ausdruck ist ab sofort ungültig;"
+        " bitte legen Sie nur noch den neuen aus.\n\n"
+        "Neuen Ausweis herunterladen (PDF, dieser Link ist bis {until} gültig):\n\n{link}\n\n"
+        "Danach öffnen Sie den Ausweis jederzeit über den persönlichen Link aus Ihrer"
+        " ersten E-Mail.\n\nFreundliche Grüße\n{authority}\n",
+        "Hello,\n\nyour permit “{title}” was changed and issued anew (reference"
+        " {reference}). The old printout is no longer valid; please display only the new"
+        " one.\n\nDownload the new permit (PDF; this link works until {until}):\n\n{link}\n\n"
         "After that, open the permit at any time with the private link from your first"
         " e-mail.\n\nKind regards\n{authority}\n",
     ),
@@ -162,7 +188,7 @@ class Notifier:
             values.update(
                 reference=app_id[:8].upper(), link=self._links.private_link(app_id, token)
             )
-        elif message.kind == "issued":
+        elif message.kind in ("issued", "reissued"):
             app_id = params["application_id"]
             expires = now + timedelta(seconds=PDF_LINK_FROM_MAIL)
             values.update(

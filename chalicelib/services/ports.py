@@ -251,6 +251,19 @@ class ApplicationStore(Protocol):
         """Write one audit entry alone (a view of personal data); raises when it cannot."""
         ...
 
+    def replace_permit(
+        self,
+        before: Application,
+        after: Application,
+        audits: Sequence[AuditEntry],
+        new_permit: PermitRecord,
+        *,
+        event: PaymentEventRecord | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Supersede the application's permit with ``new_permit`` in one transaction."""
+        ...
+
 
 class DraftStore(Protocol):
     """Unfinished answers (same table; TTL-expired drafts are filtered on read)."""

@@ -67,6 +67,21 @@ def problem(status: int, slug: str, title: str, detail: str = "", **extra: Any) 
     )
 
 
+def _field_items(field_errors: list[errors.FieldError], lang: str) -> list[dict[str, Any]]:
+    items = []
+    for field in field_errors[:MAX_LISTED_ERRORS]:
+        params = dict(field.params)
+        override = params.pop("override", None)
+        items.append(
+            {
+                "pointer": field.pointer,
+                "code": field.code,
+                "message": message_for(field.code, lang, params, override),  # type: ignore[arg-type]
+            }
+        )
+    return items
+
+
 def _validation_problem(error: errors.ValidationFailedError, lang: str) -> Response:
     items = []
     total = len(error.errors)
@@ -137,6 +152,13 @@ def map_error(error: Exception, accept_language: str | None) -> Response:
         return _validation_problem(error, lang)
     if isinstance(error, errors.NotFoundError):
         return problem(404, "not-found", _NOT_FOUND_TITLE)
+    if isinstance(error, errors.FieldConflictError):
+        title = (
+            "Das geht so nicht: bitte prüfen Sie Ihre Angaben."
+            if lang == "de"
+            else "This cannot be done: please check your entries."
+        )
+        return problem(409, "conflict", title, str(error), errors=_field_items(error.errors, lang))
     if isinstance(error, errors.PaymentRequiredError):
         return problem(
             409,

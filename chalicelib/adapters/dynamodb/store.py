@@ -284,6 +284,76 @@ class DynamoDBStore:
             except Exception:  # the write is committed; the list catches up on its next refresh
                 log.exception("revocation list not regenerated after a status change")
 
+    def replace_permit(
+        self,
+        before: Application,
+        after: Application,
+        audits: Sequence[AuditEntry],
+        new_permit: PermitRecord,
+        *,
+        event: PaymentEventRecord | None = None,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> None:
+        """Supersede ``before``'s permit with ``new_permit`` on the same application, atomically.
+
+        One transaction: the application (expected version), the old permit ISSUED ->
+        SUPERSEDED with its revocation-list entry, the new permit (must not exist), the plate
+        claims handed over (a kept plate's claim is rewritten only if it is still the old
+        permit's, a dropped one deleted, a new one claimed only if free), the audit entries,
+        the outbox mails and, for a paid change, the provider event's dedupe marker. A second
+        clerk pressing at the same time fails on the version (or the permit's status) and
+        changes nothing.
+        """
+        old = before.permit
+        if old is None or after.permit is None or after.permit.serial != new_permit.serial:
+            raise ValueError("a permit replacement needs the old and the new permit")
+        actions: list[tuple[str, dict[str, Any]]] = []
+        if event is not None:
+            actions.append(("event", _put(items.event_item(event), _NEW)))
+        put = _put(items.application_item(after), _SAME_VERSION)
+        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        put["Put"]["ExpressionAttributeValues"] = {":expected_version": {"N": str(before.version)}}
+        put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        actions.append(("application", put))
+        actions.append(("permit", _put(items.permit_item(new_permit), _NEW)))
+        actions.append(("permit_status", _status_update(old.serial, Status.SUPERSEDED)))
+        entry = StatusEntry(serial=old.serial, status=Status.SUPERSEDED, valid_to=old.valid_to)
+        actions.append(("status_entry", {"Put": {"Item": items.permit_status_entry_item(entry)}}))
+        held = {
+            plate
+            for plate in old.claimed_plates
+            if self._holds(before.id, old.serial, old.permit_type, plate)
+        }
+        ours = {":app": {"S": before.id}, ":serial": {"N": str(old.serial)}}
+        for claim in _claims_of(new_permit):
+            if claim.plate in held:
+                handover = _put(items.plate_claim_item(claim), _PLATE_OURS)
+                handover["Put"]["ExpressionAttributeValues"] = ours
+                actions.append(("handover", handover))
+            else:
+                actions.append(_claim_put(claim))
+        for plate in sorted(held - set(new_permit.claimed_plates)):
+            delete = {
+                "Delete": {
+                    "Key": items.plate_claim_key(old.permit_type, plate),
+                    "ConditionExpression": _PLATE_OURS,
+                    "ExpressionAttributeValues": ours,
+                }
+            }
+            actions.append(("release", delete))
+        actions += _audit_actions(audits, after.version)
+        actions += _outbox_actions(outbox)
+        self._transact(actions)
+        if self._on_permit_status_change is not None:
+            try:
+                self._on_permit_status_change()
+            except Exception:  # the write is committed; the list catches up on its next refresh
+                log.exception("revocation list not regenerated after a supersession")
+
+    def _holds(self, application_id: str, serial: int, permit_type: int, plate: str) -> bool:
+        held = self.get_plate_claim(permit_type, plate)
+        return held is not None and (held.application_id, held.serial) == (application_id, serial)
+
     # -- revocation list ---------------------------------------------------------------------
 
     def list_permit_status_entries(self) -> list[StatusEntry]:
@@ -510,6 +580,22 @@ def _status_entry(after: Application, serial: int, status: Status) -> dict[str, 
         raise ValueError("a permit status change needs the application's own permit")
     entry = StatusEntry(serial=serial, status=status, valid_to=permit.valid_to)
     return {"Put": {"Item": items.permit_status_entry_item(entry)}}
+
+
+def _status_update(serial: int, new_status: Status) -> dict[str, Any]:
+    """A permit's status ISSUED -> ``new_status``, only if it is still ISSUED."""
+    return {
+        "Update": {
+            "Key": items.permit_key(serial),
+            "UpdateExpression": "SET #status = :new",
+            "ConditionExpression": "attribute_exists(PK) AND #status = :expected",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":new": {"S": new_status.value},
+                ":expected": {"S": Status.ISSUED.value},
+            },
+        }
+    }
 
 
 def _put(item: dict[str, Any], condition: str) -> dict[str, Any]:

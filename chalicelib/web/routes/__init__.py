@@ -15,6 +15,7 @@ from chalicelib.web.routes import (
     sandbox,
     site,
     staff,
+    staff_changes,
     status,
     stripe_checkout,
     verification,
@@ -33,5 +34,6 @@ BLUEPRINTS = (
     sandbox.bp,
     stripe_checkout.bp,
     staff.bp,
+    staff_changes.bp,
     fallback.bp,  # last: matched only when no other route is
 )

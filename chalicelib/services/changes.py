@@ -1,0 +1,225 @@
+"""Use case: change an issued permit (staff supersede; the citizen's plate change and move).
+
+A change that alters what the permit shows (plates, zone) *supersedes* it: the old permit
+becomes SUPERSEDED (its QR verifies as superseded at once and it lands on the revocation
+list), and a new permit with a new serial, number, token and PDF is issued on the same
+application, in one transaction with the plate claims handed over, the audit entry and the
+citizen's mail (``ApplicationStore.replace_permit``). The new permit keeps the old one's last
+day: a change never extends (or shortens) what was paid for. It starts today, or on the old
+permit's first day if that is still ahead.
+
+Concurrency: the write is conditional on the application's version, so of two clerks who
+press at once exactly one succeeds; the other gets 409 (no retry here, which would turn the
+second press into a second supersession of a permit the clerk never saw).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.dates import berlin_today
+from chalicelib.domain.errors import (
+    ConflictError,
+    FieldConflictError,
+    FieldError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from chalicelib.domain.forms import FormDefinition
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.pointers import resolve_pointer
+from chalicelib.domain.records import Application, AuditEntry, OutboxMessage
+from chalicelib.domain.rules import normalise_document
+from chalicelib.services.applications import APPLICATION_ID_PATTERN
+from chalicelib.services.notifications import reissued_mail
+from chalicelib.services.ports import ApplicationStore, Clock, Metrics
+from chalicelib.services.store_errors import PermitSerialTakenError, PlateTakenError
+from chalicelib.services.validation import validate_document
+
+if TYPE_CHECKING:
+    from chalicelib.services.form_registry import FormRegistry
+    from chalicelib.services.issuance import Issuer
+
+__all__ = ["ChangeOutcome", "ChangeService"]
+
+_SERIAL_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What a change did: ``superseded`` (a new permit), ``address_updated``, ``ended``."""
+
+    result: str
+    application: Application
+    old_number: str | None = None
+
+
+class ChangeService:
+    def __init__(
+        self,
+        store: ApplicationStore,
+        registry: FormRegistry,
+        issuer: Issuer,
+        clock: Clock,
+        *,
+        metrics: Metrics,
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self._issuer = issuer
+        self._clock = clock
+        self._metrics = metrics
+
+    # -- staff -------------------------------------------------------------------------
+
+    def supersede(self, application_id: str, plates: Any, reason: str, actor: str) -> ChangeOutcome:
+        """Staff replace the permit with one for ``plates`` (the same plates: a new token).
+
+        Same plates are allowed for staff: a stolen or copied permit is replaced by one whose
+        old QR no longer verifies.
+        """
+        app = self._load(application_id)
+        form = self._issued_form(app)
+        document = self._with_plates(form, app, plates, allow_unchanged=True)
+        return self._reissue(
+            form, app, document, app.permit.zone if app.permit else "", actor, reason
+        )
+
+    # -- shared ------------------------------------------------------------------------
+
+    def _load(self, application_id: str) -> Application:
+        app = (
+            self._store.get_application(application_id)
+            if APPLICATION_ID_PATTERN.match(application_id)
+            else None
+        )
+        if app is None:
+            raise NotFoundError("unknown application")
+        return app
+
+    def _issued_form(self, app: Application) -> FormDefinition:
+        """The form of an application whose permit is in force today; else 409."""
+        permit = app.permit
+        if app.status is not Status.ISSUED or permit is None:
+            raise ConflictError(f"only issued permits can be changed (status {app.status.value})")
+        if berlin_today(self._clock.now()) > permit.valid_to:
+            raise ConflictError("the permit has ended and can no longer be changed")
+        form = self._registry.get(app.form_id)
+        if form is None:
+            raise ConflictError(f"the form {app.form_id!r} is no longer published")
+        return form
+
+    def _with_plates(
+        self, form: FormDefinition, app: Application, plates: Any, *, allow_unchanged: bool
+    ) -> dict[str, Any]:
+        """The application's document with ``plates`` in it, checked like the form checks it.
+
+        Errors name the request body's fields (``/plates/0``), not the stored document's.
+        """
+        if not isinstance(plates, list) or not plates:
+            code = "minItems" if isinstance(plates, list) else "type"
+            params: dict[str, object] = {"limit": 1} if code == "minItems" else {}
+            if code == "type":
+                params["expected"] = "Liste/list"
+            raise ValidationFailedError([FieldError("/plates", code, params)])
+        pointer = form.permit.plates
+        candidate = copy.deepcopy(app.data)
+        current = resolve_pointer(candidate, pointer)
+        value: Any = plates
+        if isinstance(current, str):  # a form with one plate in a text field
+            if len(plates) != 1:
+                raise ValidationFailedError([FieldError("/plates", "maxItems", {"limit": 1})])
+            value = plates[0]
+        parent_path, _, key = pointer.rpartition("/")
+        parent = resolve_pointer(candidate, parent_path)
+        if not isinstance(parent, dict):
+            raise ConflictError("this form's permit has no plates to change")
+        parent[key] = value
+        self._check(form, candidate, pointer, "/plates")
+        document = normalise_document(form, candidate)
+        if not allow_unchanged and app.permit and form.plates_in(document) == app.permit.plates:
+            raise ValidationFailedError([FieldError("/plates", "plates_unchanged")])
+        return document
+
+    def _check(
+        self, form: FormDefinition, candidate: dict[str, Any], stored: str, body: str
+    ) -> None:
+        """Validate ``candidate``; report the errors under ``stored`` as pointers under ``body``.
+
+        The other fields were valid when the application was submitted; a rule that has
+        moved on since (the start date now in the past) is not the citizen's change.
+        """
+        today = berlin_today(self._clock.now())
+        validator = self._registry.validator(form)
+        errors = [
+            FieldError(body + error.pointer[len(stored) :], error.code, error.params)
+            for error in validate_document(form, validator, candidate, today)
+            if error.pointer == stored or error.pointer.startswith(stored + "/")
+        ]
+        if errors:
+            raise ValidationFailedError(errors)
+
+    def _reissue(
+        self,
+        form: FormDefinition,
+        app: Application,
+        document: dict[str, Any],
+        zone: str,
+        actor: str,
+        reason: str,
+        *,
+        outbox: bool = True,
+    ) -> ChangeOutcome:
+        """Sign a new permit for ``document``/``zone`` and supersede the old one, atomically."""
+        old = app.permit
+        assert old is not None
+        now = self._clock.now()
+        plates = form.plates_in(document)
+        start = max(old.valid_from, berlin_today(now))
+        for _ in range(_SERIAL_ATTEMPTS):
+            summary, permit = self._issuer.sign(form, app, zone, plates, start, old.valid_to, now)
+            after = app.with_changes(now, data=document, permit=summary, zone=zone)
+            detail = {
+                "reason": reason,
+                "old_permit_number": old.number,
+                "permit_number": summary.number,
+            }
+            audit = AuditEntry(app.id, now, "superseded", app.status, app.status, actor, detail)
+            mails = self._mails(form, after, now) if outbox else []
+            try:
+                self._store.replace_permit(app, after, [audit], permit, outbox=mails)
+            except PermitSerialTakenError:
+                continue  # 1 in 4 billion: draw another serial; nothing was written
+            except PlateTakenError as taken:
+                raise FieldConflictError(
+                    [_plate_taken(form, taken, plates)], "a plate has an active permit"
+                ) from taken
+            self._metrics.count("PermitsIssued")
+            return ChangeOutcome("superseded", after, old.number)
+        raise ConflictError("no free permit serial; try again")
+
+    @staticmethod
+    def _mails(form: FormDefinition, app: Application, now: datetime) -> list[OutboxMessage]:
+        pointer = form.email_pointer
+        email = resolve_pointer(app.data, pointer) if pointer else None
+        if not isinstance(email, str):
+            return []
+        return [reissued_mail(email, app.lang, app.form_id, app.id, now)]
+
+
+def _plate_taken(
+    form: FormDefinition, taken: PlateTakenError, plates: tuple[str, ...]
+) -> FieldError:
+    from chalicelib.domain.dates import format_de
+
+    pointer = f"/plates/{plates.index(taken.plate)}" if taken.plate in plates else "/plates"
+    until = format_de(taken.held.valid_to) if taken.held is not None else "?"
+    params: dict[str, object] = {
+        "until": until,
+        "permit": form.title["de"],
+        "permit_en": form.title["en"],
+    }
+    return FieldError(pointer, "plate_has_active_permit", params)
