@@ -103,6 +103,24 @@ def refresh_status_list(event: Any) -> dict[str, str]:
     return {"issued_at": stored.issued_at.isoformat()}
 
 
+@app.schedule("rate(1 hour)", name="permit-lifecycle")
+def permit_lifecycle(event: Any) -> dict[str, int]:
+    """Reminders, EXPIRED and retention by the end-day index (stops before the timeout)."""
+    lambda_context = getattr(event, "context", None)
+    token = _job_context(event, "permit-lifecycle")
+    try:
+        remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+        summary = container().permit_lifecycle.run(remaining).summary()
+    except Exception as error:  # logged with its traceback, then re-raised: the run failed
+        log.error("permit lifecycle failed", exc_info=error)
+        raise
+    else:
+        log.info("permit lifecycle finished", extra=summary)
+        return summary
+    finally:
+        logs.end_context(token)
+
+
 # The table's stream (NEW_AND_OLD_IMAGES, infra/resources.json): one Lambda, one dispatcher
 # that hands each batch to every consumer listed in services/table_stream.py (outbox mail,
 # revocation list); the local run's drain loop calls the same dispatcher. The ARN here is a

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.services.links import CitizenLinks
     from chalicelib.services.notifications import Notifier
     from chalicelib.services.payments import PaymentService
+    from chalicelib.services.permit_lifecycle import PermitLifecycle
     from chalicelib.services.ports import (
         ApplicationStore,
         Clock,
@@ -394,6 +395,16 @@ class Container:
         from chalicelib.services.expiry import UnpaidCanceller
 
         return UnpaidCanceller(self.store, self.clock, self.settings.unpaid_cancel_after)
+
+    @functools.cached_property
+    def permit_lifecycle(self) -> PermitLifecycle:
+        from chalicelib.services.permit_lifecycle import PermitLifecycle
+
+        return PermitLifecycle(
+            self.store,  # type: ignore[arg-type]  # the DynamoDB store implements both ports
+            self.registry,
+            self.clock,
+        )
 
     @functools.cached_property
     def access(self) -> ApplicationAccess:

@@ -23,6 +23,7 @@ __all__ = [
     "DocumentSpec",
     "Duration",
     "FormDefinition",
+    "LifecycleSpec",
     "PermitSpec",
     "RuleSet",
     "ZoneSpec",
@@ -140,6 +141,32 @@ class RuleSet:
 
 
 @dataclass(frozen=True)
+class LifecycleSpec:
+    """What happens after issuance (``x-service.lifecycle``; each key optional).
+
+    ``reminder_days``: mails this many days before the last valid day (each once per permit).
+    ``renewal_window_days``: from this many days before the end the citizen may renew.
+    ``retention_months``: personal data is kept this long after the end, then anonymised.
+    The defaults follow the issue: 30/7/1 days, a month's window, a year's retention.
+    """
+
+    reminder_days: tuple[int, ...] = (30, 7, 1)
+    renewal_window_days: int = 30
+    retention_months: int = 12
+
+    @classmethod
+    def from_json(cls, lifecycle: dict[str, Any] | None) -> LifecycleSpec:
+        given = lifecycle or {}
+        default = cls()
+        days = given.get("reminder_days", default.reminder_days)
+        return cls(
+            reminder_days=tuple(sorted({int(d) for d in days}, reverse=True)),
+            renewal_window_days=int(given.get("renewal_window_days", default.renewal_window_days)),
+            retention_months=int(given.get("retention_months", default.retention_months)),
+        )
+
+
+@dataclass(frozen=True)
 class DocumentSpec:
     template: str
     fields: dict[str, str]
@@ -157,6 +184,7 @@ class FormDefinition:
     document: DocumentSpec
     rules: RuleSet
     fees: FeeSchedule = field(compare=False)
+    lifecycle: LifecycleSpec = LifecycleSpec()
 
     @classmethod
     def from_schema(cls, schema: dict[str, Any]) -> FormDefinition:
@@ -194,6 +222,7 @@ class FormDefinition:
             ),
             rules=RuleSet.from_json(service["rules"]),
             fees=FeeSchedule.from_json(service["fee"], labels),
+            lifecycle=LifecycleSpec.from_json(service.get("lifecycle")),
         )
 
     @property

@@ -79,6 +79,9 @@ class Application:
     fee_breakdown: dict[str, Any] | None = None  # how the fee was computed (JSON-ready)
     zone: str | None = None  # the zone or zone group decided at submission
     lang: str = "de"  # the citizen's language when applying: later mails use it
+    renewal_of: str | None = None  # the application this one renews
+    renewal_id: str | None = None  # the renewal started from this one (one at a time)
+    anonymised_at: datetime | None = None  # personal data removed (retention or erasure)
     #: HMAC of the normalised e-mail address (``domain/email_lookup.py``): the key of the
     #: staff e-mail search index. Never the address itself.
     email_hash: str | None = None
@@ -109,6 +112,10 @@ class PermitRecord:
     status: Status
     issued_at: datetime
     claimed_plates: tuple[str, ...] = ()  # plates held exclusively: see PlateClaim
+    #: Lifecycle markers, written by the permit-lifecycle job with conditional updates (never
+    #: by a Put): the reminders sent (days before the end) and when personal data went.
+    reminded: tuple[int, ...] = ()
+    anonymised_at: datetime | None = None
 
 
 @dataclass(frozen=True)

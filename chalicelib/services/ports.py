@@ -7,7 +7,7 @@ library, so the services stay importable (and testable) without them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
@@ -32,6 +32,7 @@ __all__ = [
     "Clock",
     "DocumentRenderer",
     "DraftStore",
+    "LifecycleStore",
     "MailMessage",
     "Mailer",
     "MetricName",
@@ -262,6 +263,21 @@ class ApplicationStore(Protocol):
         outbox: Sequence[OutboxMessage] = (),
     ) -> None:
         """Supersede the application's permit with ``new_permit`` in one transaction."""
+        ...
+
+
+class LifecycleStore(Protocol):
+    """What the permit-lifecycle job needs beyond ``ApplicationStore``: the end-day index.
+
+    Permits are filed under the Berlin day their validity ends (sparse index GSI3), so the
+    job reads only the days it works on, page by page, never the whole table.
+    """
+
+    def permits_ending_on(self, day: date, page_size: int = 100) -> Iterator[PermitRecord]: ...
+
+    def mark_reminded(self, serial: int, days: int, message: OutboxMessage) -> bool:
+        """Marker and mail in one transaction; False (nothing written) when either the
+        marker exists (another run sent it) or the permit is no longer ISSUED."""
         ...
 
 

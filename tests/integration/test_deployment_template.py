@@ -28,6 +28,7 @@ FUNCTION_ROLES = {
     "ReconcilePayments": "ReconcilePaymentsRole",
     "RefreshStatusList": "RefreshStatusListRole",
     "TableStream": "TableStreamRole",
+    "PermitLifecycle": "PermitLifecycleRole",
 }
 API_ACTIONS = frozenset(
     {
@@ -73,6 +74,15 @@ EXPECTED_ACTIONS = {
         "kms:Sign",
         "kms:GetPublicKey",
         "ses:SendEmail",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    },
+    # Reminders (marker + outbox), EXPIRED and anonymisation: the table and the end-day index.
+    "PermitLifecycleRole": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",  # the end-day index only
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     },
@@ -195,7 +205,13 @@ def test_a_failing_scheduled_job_alarms_and_leaves_its_event_behind(
     }
     # Every scheduled job alarms when it fails; only the hourly canceller keeps failed
     # events (the reconciliation runs again in five minutes and starts from the table).
-    assert set(errors) == {"CancelUnpaid", "ReconcilePayments", "RefreshStatusList", "TableStream"}
+    assert set(errors) == {
+        "CancelUnpaid",
+        "ReconcilePayments",
+        "RefreshStatusList",
+        "TableStream",
+        "PermitLifecycle",
+    }
     for alarm in errors.values():
         assert alarm["Namespace"] == "AWS/Lambda"
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
@@ -347,6 +363,7 @@ def _allowed_resources(template: dict[str, Any], role: str) -> list[Any]:
     allowed = [
         {"Fn::GetAtt": ["PermitTable", "Arn"]},
         {"Fn::Sub": "${PermitTable.Arn}/index/GSI1"},
+        {"Fn::Sub": "${PermitTable.Arn}/index/GSI3"},
         {"Fn::GetAtt": ["PermitSigningKey", "Arn"]},
         {"Fn::GetAtt": [log_group, "Arn"]},
         {"Fn::GetAtt": ["CancelUnpaidFailures", "Arn"]},
@@ -375,11 +392,23 @@ def test_each_role_may_do_only_what_its_code_calls(template: dict[str, Any], rol
                 assert "kms:ViaService" in statement["Condition"]["StringEquals"]
 
 
-def test_the_index_is_only_queried(template: dict[str, Any]) -> None:
+def test_the_indexes_are_only_queried(template: dict[str, Any]) -> None:
+    indexes = [{"Fn::Sub": f"${{PermitTable.Arn}}/index/{name}"} for name in ("GSI1", "GSI3")]
     for role in EXPECTED_ACTIONS:
         for statement in _statements(template, role):
-            if {"Fn::Sub": "${PermitTable.Arn}/index/GSI1"} in _as_list(statement["Resource"]):
+            if any(index in _as_list(statement["Resource"]) for index in indexes):
                 assert statement["Action"] == ["dynamodb:Query"]
+
+
+def test_only_the_lifecycle_job_reads_the_end_day_index(template: dict[str, Any]) -> None:
+    end_days = {"Fn::Sub": "${PermitTable.Arn}/index/GSI3"}
+    readers = {
+        role
+        for role in FUNCTION_ROLES.values()
+        for statement in _statements(template, role)
+        if end_days in _as_list(statement["Resource"])
+    }
+    assert readers == {"PermitLifecycleRole"}
 
 
 def test_every_function_runs_under_a_role_defined_in_the_template(template: dict[str, Any]) -> None:

@@ -5,7 +5,8 @@ role has but the code never makes is attack surface. So this test does not read 
 it runs the journeys (submit with an Idempotency-Key, replay, pay, status, PDF, verify, staff
 queue, detail and revoke; then the hourly cancellation) on moto's DynamoDB, records every
 call botocore sends (TransactWriteItems by the action of each item, Query by table or
-index), and compares that with the statements of APIHandler's and CancelUnpaid's roles.
+index), and compares that with the statements of the API's, CancelUnpaid's and
+PermitLifecycle's roles.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.integration.payment_helpers import open_world
 
 TABLE = {"Fn::GetAtt": ["PermitTable", "Arn"]}
 INDEX = {"Fn::Sub": "${PermitTable.Arn}/index/GSI1"}
+END_DAY_INDEX = {"Fn::Sub": "${PermitTable.Arn}/index/GSI3"}
 _TRANSACT_ACTIONS = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -67,7 +69,7 @@ def _granted(packaged: Path, role: str) -> set[tuple[str, str]]:
                 if not action.startswith("dynamodb:"):
                     continue
                 for resource in resources:
-                    assert resource in (TABLE, INDEX), resource
+                    assert resource in (TABLE, INDEX, END_DAY_INDEX), resource
                     granted.add((action, "table" if resource == TABLE else "index"))
     return granted
 
@@ -121,5 +123,13 @@ def test_roles_grant_exactly_the_dynamodb_calls_the_code_makes(
         assert world.container.unpaid_canceller.run()
         canceller_calls = calls.take()
 
+        lifecycle = world.submit()  # issued, then carried through its life by the job
+        assert world.pay(lifecycle)[0].status_code == 200
+        calls.take()
+        clock.advance(days=366)
+        assert world.container.permit_lifecycle.run(lambda: 600_000).expired == 1
+        lifecycle_calls = calls.take()
+
     assert api_calls == _granted(packaged, "ApiHandlerRole")
     assert canceller_calls == _granted(packaged, "CancelUnpaidRole")
+    assert lifecycle_calls == _granted(packaged, "PermitLifecycleRole")

@@ -209,6 +209,12 @@ def application_item(app: Application) -> Item:
         item["zone"] = _s(app.zone)
     if app.lang != "de":
         item["lang"] = _s(app.lang)
+    if app.renewal_of is not None:
+        item["renewal_of"] = _s(app.renewal_of)
+    if app.renewal_id is not None:
+        item["renewal_id"] = _s(app.renewal_id)
+    if app.anonymised_at is not None:
+        item["anonymised_at"] = _s(app.anonymised_at.isoformat())
     return item
 
 
@@ -243,13 +249,29 @@ def application_from_item(item: Item) -> Application:
         fee_breakdown=json.loads(item["fee_breakdown"]["S"]) if "fee_breakdown" in item else None,
         zone=item["zone"]["S"] if "zone" in item else None,
         lang=item["lang"]["S"] if "lang" in item else "de",
+        renewal_of=item["renewal_of"]["S"] if "renewal_of" in item else None,
+        renewal_id=item["renewal_id"]["S"] if "renewal_id" in item else None,
+        anonymised_at=(
+            datetime.fromisoformat(item["anonymised_at"]["S"]) if "anonymised_at" in item else None
+        ),
         email_hash=item["email_hash"]["S"] if "email_hash" in item else None,
     )
 
 
+def ends_key(day: date) -> str:
+    """The sparse end-day index (GSI3): every permit under the Berlin day its validity ends."""
+    return f"ENDS#{day.isoformat()}"
+
+
+REMINDED_PREFIX = "reminded_"  # reminded_30: the 30-day reminder went to the outbox
+
+
 def permit_item(permit: PermitRecord) -> Item:
+    """A new permit; GSI3 files it under its last day, so the lifecycle job pages by day."""
     return {
         **permit_key(permit.serial),
+        "GSI3PK": _s(ends_key(permit.valid_to)),
+        "GSI3SK": _s(f"{permit.serial:010d}"),
         "type": _s("permit"),
         "serial": _n(permit.serial),
         "number": _s(permit.number),
@@ -284,7 +306,15 @@ def permit_from_item(item: Item) -> PermitRecord:
         status=Status(item["status"]["S"]),
         issued_at=datetime.fromisoformat(item["issued_at"]["S"]),
         claimed_plates=tuple(p["S"] for p in item.get("claimed_plates", {}).get("L", [])),
+        reminded=tuple(sorted(int(k.removeprefix(REMINDED_PREFIX)) for k in item if _is_marker(k))),
+        anonymised_at=(
+            datetime.fromisoformat(item["anonymised_at"]["S"]) if "anonymised_at" in item else None
+        ),
     )
+
+
+def _is_marker(name: str) -> bool:
+    return name.startswith(REMINDED_PREFIX) and name.removeprefix(REMINDED_PREFIX).isdigit()
 
 
 def plate_claim_key(permit_type: int, plate: str) -> Item:

@@ -15,7 +15,7 @@ The client's timeouts and retry budget are set where it is built (``adapters/aws
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -126,6 +126,52 @@ class DynamoDBStore:
             if not last:
                 return ids
             query["ExclusiveStartKey"] = last
+
+    # -- the permit lifecycle (end-day index GSI3) ---------------------------------------------
+
+    def permits_ending_on(self, day: date, page_size: int = 100) -> Iterator[PermitRecord]:
+        """The permits whose validity ends on ``day``, one index page at a time."""
+        query: dict[str, Any] = {
+            "IndexName": "GSI3",
+            "KeyConditionExpression": "GSI3PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": items.ends_key(day)}},
+            "Limit": page_size,
+        }
+        while True:
+            response = self._query_page(**query)
+            for item in response.get("Items", []):
+                yield items.permit_from_item(item)
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            query["ExclusiveStartKey"] = last
+
+    def mark_reminded(self, serial: int, days: int, message: OutboxMessage) -> bool:
+        """The reminder's marker on the permit and its mail, both or neither.
+
+        The condition (no marker yet, permit still ISSUED) is what makes two overlapping
+        runs send one mail: the loser's transaction is cancelled with nothing written.
+        """
+        marker = f"{items.REMINDED_PREFIX}{days}"
+        update = {
+            "Update": {
+                "Key": items.permit_key(serial),
+                "UpdateExpression": "SET #marker = :at",
+                "ConditionExpression": (
+                    "attribute_exists(PK) AND attribute_not_exists(#marker) AND #status = :issued"
+                ),
+                "ExpressionAttributeNames": {"#marker": marker, "#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":at": {"S": message.created_at.isoformat()},
+                    ":issued": {"S": Status.ISSUED.value},
+                },
+            }
+        }
+        try:
+            self._transact([("reminder", update), *_outbox_actions([message])])
+        except StaleApplicationError:
+            return False  # the marker's condition failed (or a concurrent transaction won)
+        return True
 
     def queue_page(
         self, queue: str, day: str, *, after: str | None, limit: int, newest_first: bool = False
