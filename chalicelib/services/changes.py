@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.services.form_registry import FormRegistry
     from chalicelib.services.issuance import Issuer
 
-__all__ = ["ChangeOutcome", "ChangeService"]
+__all__ = ["ChangeOutcome", "ChangeService", "MovePlan"]
 
 _SERIAL_ATTEMPTS = 3
 
@@ -55,6 +55,18 @@ class ChangeOutcome:
     result: str
     application: Application
     old_number: str | None = None
+
+
+@dataclass(frozen=True)
+class MovePlan:
+    """A checked move: ``same_zone``, ``new_zone`` (``zone`` set) or ``out`` of every zone.
+
+    ``document`` is the application's document with the new address (and zone).
+    """
+
+    kind: str
+    zone: str | None
+    document: dict[str, Any]
 
 
 class ChangeService:
@@ -87,6 +99,91 @@ class ChangeService:
         return self._reissue(
             form, app, document, app.permit.zone if app.permit else "", actor, reason
         )
+
+    # -- citizen -----------------------------------------------------------------------
+
+    def change_plates(self, app: Application, plates: Any) -> ChangeOutcome:
+        """The citizen reports a new car: the permit is superseded by one for ``plates``.
+
+        ``app`` was read by a caller that checked the citizen's access (token or session).
+        """
+        form = self._issued_form(app)
+        document = self._with_plates(form, app, plates, allow_unchanged=False)
+        zone = app.permit.zone if app.permit else ""
+        return self._reissue(form, app, document, zone, "citizen", "plate_change")
+
+    def plan_move(self, app: Application, address: Any) -> MovePlan:
+        """What moving to ``address`` would do, checked, without writing anything."""
+        form = self._issued_form(app)
+        spec = form.permit.zone
+        if not spec.from_address or spec.street is None or spec.house_number is None:
+            raise ConflictError("this permit does not depend on an address")
+        stored = spec.street.rpartition("/")[0]
+        if not isinstance(address, dict):
+            params: dict[str, object] = {"expected": "Objekt/object"}
+            raise ValidationFailedError([FieldError("/address", "type", params)])
+        candidate = copy.deepcopy(app.data)
+        if stored:
+            parent = resolve_pointer(candidate, stored.rpartition("/")[0])
+            if not isinstance(parent, dict):
+                raise ConflictError("this permit does not depend on an address")
+            parent[stored.rpartition("/")[2]] = copy.deepcopy(address)
+        self._check(form, candidate, stored, "/address")
+        if resolve_pointer(candidate, stored) == resolve_pointer(app.data, stored):
+            raise ValidationFailedError([FieldError("/address", "address_unchanged")])
+        street = resolve_pointer(candidate, spec.street)
+        number = resolve_pointer(candidate, spec.house_number)
+        zone_map = self._registry.zone_map
+        found = zone_map.lookup(str(street), str(number)) if zone_map is not None else None
+        zone = found.zone if found is not None else None
+        allowed = form.rules.allowed_zones
+        if zone is not None and allowed is not None and zone not in allowed:
+            zone = None  # a zone this permit is not offered for: as good as none
+        current = app.permit.zone if app.permit else None
+        if zone is None:
+            return MovePlan("out", None, candidate)
+        if spec.entered:  # the form also asks for the zone: it follows the address
+            entered_parent, _, key = spec.entered.rpartition("/")
+            holder = resolve_pointer(candidate, entered_parent)
+            if isinstance(holder, dict):
+                holder[key] = zone
+        return MovePlan("same_zone" if zone == current else "new_zone", zone, candidate)
+
+    def move(self, app: Application, address: Any, *, confirm_end: bool = False) -> ChangeOutcome:
+        """The citizen moves within the city: the address (and perhaps the zone) changes.
+
+        Same zone: the address is updated (audited); the permit stays. Another zone: the
+        permit is superseded by one for the new zone. No zone: the permit ends (REVOKED,
+        reason ``moved_out_of_zones``), only with ``confirm_end``; without it a 409 names
+        ``/confirm_end`` and nothing changes.
+        """
+        plan = self.plan_move(app, address)
+        form = self._issued_form(app)
+        if plan.kind == "new_zone":
+            assert plan.zone is not None
+            return self._reissue(form, app, plan.document, plan.zone, "citizen", "moved")
+        now = self._clock.now()
+        if plan.kind == "same_zone":
+            after = app.with_changes(now, data=plan.document)
+            audit = AuditEntry(
+                app.id, now, "address_changed", app.status, app.status, "citizen", {}
+            )
+            self._store.save(app, after, [audit])
+            return ChangeOutcome("address_updated", after)
+        if not confirm_end:
+            raise FieldConflictError(
+                [FieldError("/confirm_end", "move_ends_permit")], "the move ends the permit"
+            )
+        permit = app.permit
+        assert permit is not None
+        # The new address is not kept: it lies outside the city's zones and the permit ends.
+        ended = app.advance(Status.REVOKED, now)
+        detail = {"reason": "moved_out_of_zones", "permit_number": permit.number}
+        audit = AuditEntry(app.id, now, "ended", app.status, Status.REVOKED, "citizen", detail)
+        self._store.save(
+            app, ended, [audit], permit_status=(permit.serial, Status.ISSUED, Status.REVOKED)
+        )
+        return ChangeOutcome("ended", ended, permit.number)
 
     # -- shared ------------------------------------------------------------------------
 

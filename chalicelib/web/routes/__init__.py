@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.web.routes import (
     applications,
+    changes,
     fallback,
     forms,
     journey,
@@ -26,6 +27,7 @@ __all__ = ["BLUEPRINTS"]
 BLUEPRINTS = (
     forms.bp,
     applications.bp,
+    changes.bp,
     payments.bp,
     verification.bp,
     site.bp,
