@@ -251,6 +251,10 @@ class ApplicationStore(Protocol):
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
     ) -> None: ...
 
+    def add_audit(self, entry: AuditEntry, app_version: int) -> None:
+        """Write one audit entry alone (a view of personal data); raises when it cannot."""
+        ...
+
     def replace_permit(
         self,
         before: Application,
