@@ -6,7 +6,7 @@ from collections import Counter
 
 from chalicelib.services.ports import MetricName
 
-__all__ = ["InMemoryMetrics"]
+__all__ = ["AuditRefusingStore", "InMemoryMetrics"]
 
 
 class InMemoryMetrics:
@@ -22,3 +22,24 @@ class InMemoryMetrics:
         """Every metric with its count so far, zeros included, for exact comparisons."""
         names: tuple[MetricName, ...] = ("PermitsIssued", "WebhooksRefused", "ServerErrors")
         return {name: self.counts[name] for name in names}
+
+
+class AuditRefusingStore:
+    """The real store, except that audit-only writes fail as if DynamoDB were down.
+
+    Injected as the Container's ``store`` to prove that staff see no answers when their
+    view cannot be audited. Everything else goes to the wrapped store unchanged.
+    """
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+        self.refused = 0
+
+    def add_audit(self, entry: object, app_version: int) -> None:
+        from chalicelib.services.store_errors import StoreUnavailableError
+
+        self.refused += 1
+        raise StoreUnavailableError("audit write refused (test)")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)

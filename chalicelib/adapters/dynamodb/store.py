@@ -487,6 +487,18 @@ class DynamoDBStore:
             [("event", _put(items.event_item(event), _NEW)), ("audit", _put(item, _NEW))]
         )
 
+    def add_audit(self, entry: AuditEntry, app_version: int) -> None:
+        """An audit entry that changes nothing else (a staff member viewed the answers).
+
+        Sorted after the entries of the version it saw; a random suffix keeps two views in
+        one clock tick apart. A failure raises (the caller shows nothing without the entry).
+        """
+        import secrets
+
+        item = items.audit_item(entry, app_version * 10 + 9)
+        item["SK"] = {"S": f"{item['SK']['S']}#{secrets.token_hex(8)}"}
+        self._transact([("audit", _put(item, _NEW))])
+
     # -- drafts ----------------------------------------------------------------------------
 
     def get_draft(self, draft_id: str, now_epoch: int) -> Draft | None:

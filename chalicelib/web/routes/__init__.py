@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.web.routes import (
     applications,
+    changes,
     fallback,
     forms,
     journey,
@@ -16,6 +17,7 @@ from chalicelib.web.routes import (
     site,
     staff,
     staff_changes,
+    staff_signin,
     status,
     stripe_checkout,
     verification,
@@ -26,6 +28,7 @@ __all__ = ["BLUEPRINTS"]
 BLUEPRINTS = (
     forms.bp,
     applications.bp,
+    changes.bp,
     payments.bp,
     verification.bp,
     site.bp,
@@ -34,6 +37,7 @@ BLUEPRINTS = (
     sandbox.bp,
     stripe_checkout.bp,
     staff.bp,
+    staff_signin.bp,
     staff_changes.bp,
     fallback.bp,  # last: matched only when no other route is
 )

@@ -53,8 +53,9 @@ def staff_queue(status: str, day: str) -> Response:
 @bp.route("/api/staff/applications/{application_id}", methods=["GET"])
 @guarded
 def staff_application(application_id: str) -> Response:
-    require_staff(Role.VIEWER)
-    return json_response(container().staff.application(application_id))
+    """Answers included: the view is audited first (503 and nothing shown if it cannot be)."""
+    actor = require_staff(Role.VIEWER).actor
+    return json_response(container().staff.application(application_id, actor))
 
 
 @bp.route("/api/staff/applications/{application_id}/revoke", methods=["POST"])
@@ -72,3 +73,31 @@ def staff_revoke(application_id: str) -> Response:
             pointer="/reason",
         )
     return json_response(container().staff.revoke(application_id, actor, reason))
+
+
+def _body() -> dict[str, object]:
+    body = parse_json_body(raw_body(), max_bytes=4096)
+    if not isinstance(body, dict):
+        raise ClientError(422, "validation-failed", "a JSON object is required", pointer="")
+    return body
+
+
+@bp.route("/api/staff/applications/{application_id}/flags/resolve", methods=["POST"])
+@guarded
+def staff_resolve_flag(application_id: str) -> Response:
+    """Body ``{flag, reason}``: the flag must be one the application carries."""
+    actor = require_staff(Role.CLERK).actor
+    body = _body()
+    result = container().staff.resolve_flag(
+        application_id, actor, body.get("flag"), body.get("reason")
+    )
+    return json_response(result)
+
+
+@bp.route("/api/staff/applications/{application_id}/cancel", methods=["POST"])
+@guarded
+def staff_cancel(application_id: str) -> Response:
+    """Body ``{reason}``: only unpaid applications (409 otherwise)."""
+    actor = require_staff(Role.CLERK).actor
+    body = _body()
+    return json_response(container().staff.cancel(application_id, actor, body.get("reason")))

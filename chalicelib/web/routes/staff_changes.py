@@ -6,8 +6,6 @@ answers 201 with the new permit. Clerks and above; the audit entry names the sta
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain.staff_roles import Role
@@ -15,9 +13,10 @@ from chalicelib.web.context import container, guarded, raw_body
 from chalicelib.web.problems import ClientError
 from chalicelib.web.requests import parse_json_body
 from chalicelib.web.responses import json_response
+from chalicelib.web.routes.changes import change_body
 from chalicelib.web.staff_access import require_staff
 
-__all__ = ["bp", "change_body", "checked_reason"]
+__all__ = ["bp", "checked_reason"]
 
 bp = Blueprint(__name__)
 
@@ -33,18 +32,6 @@ def checked_reason(reason: object) -> str:
             pointer="/reason",
         )
     return reason.strip()
-
-
-def change_body(outcome: Any) -> dict[str, Any]:
-    """The application's status with the new permit, and the number it replaced."""
-    from chalicelib.services.applications import status_body
-
-    c = container()
-    body = status_body(outcome.application, c.settings.public_base_url, c.clock.now())
-    body["result"] = outcome.result
-    if outcome.old_number is not None:
-        body["superseded_permit_number"] = outcome.old_number
-    return body
 
 
 @bp.route("/api/staff/applications/{application_id}/supersede", methods=["POST"])

@@ -1,0 +1,364 @@
+"""The citizen's changes over HTTP (issue 15 item 3): plate change and move within the city.
+
+Authorised by the application's access token; every change is one transaction with its
+audit entry; the old QR verifies as superseded (or revoked) at once, the new one as valid.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.config import APP_ROOT
+from tests.conftest import FixedClock
+from tests.integration.payment_helpers import (
+    EXAMPLE,
+    PaymentWorld,
+    Submitted,
+    kind_of,
+    open_world,
+)
+
+SAME_ZONE = {  # the example lives at Kaiserplatz 7a, zone C; Weierstraße is zone C too
+    "street": "Weierstraße",
+    "house_number": "3",
+    "postcode": "52349",
+    "city": "Musterstadt",
+    "main_residence": True,
+}
+OTHER_ZONE = {**SAME_ZONE, "street": "Markt", "house_number": "1"}  # zone A
+NO_ZONE = {**SAME_ZONE, "street": "Hohenzollernstraße", "house_number": "61"}  # past zone E
+
+
+def free_change_registry(tmp_path: Path) -> Any:
+    """The published forms, but the resident permit without its change fee."""
+    from chalicelib.services.form_registry import FormRegistry
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(APP_ROOT / "schemas", schemas)
+    path = schemas / "resident-parking-permit.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    del schema["x-service"]["change_fee"]
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    return FormRegistry(schemas)
+
+
+@pytest.fixture
+def world(
+    settings: Any, dynamodb_client: Any, clock: FixedClock, tmp_path: Path
+) -> Iterator[PaymentWorld]:
+    """Changes are free here (the fee path has its own tests below)."""
+    registry = free_change_registry(tmp_path)
+    with open_world(settings, dynamodb_client, clock, registry=registry) as opened:
+        yield opened
+
+
+@pytest.fixture
+def fee_world(settings: Any, dynamodb_client: Any, clock: FixedClock) -> Iterator[PaymentWorld]:
+    """The published forms: the resident permit's change costs 10 EUR."""
+    with open_world(settings, dynamodb_client, clock) as opened:
+        yield opened
+
+
+def _issued(world: PaymentWorld, plate: str) -> tuple[Submitted, str]:
+    data = json.loads(json.dumps(EXAMPLE))
+    data["vehicle"]["plates"] = [plate]
+    app = world.submit(data)
+    response, _ = world.pay(app)
+    assert response.status_code == 200, response.body
+    return app, _token(world, app)
+
+
+def _token(world: PaymentWorld, app: Submitted) -> str:
+    token: str = world.status(app).json_body["permit"]["verify_url"].split("#", 1)[1]
+    return token
+
+
+def _post(world: PaymentWorld, app: Submitted, what: str, body: Any, auth: Any = None) -> Any:
+    return world.http.post(
+        f"/api/applications/{app.id}/{what}",
+        headers={**(auth if auth is not None else app.auth), "Content-Type": "application/json"},
+        body=json.dumps(body),
+    )
+
+
+def _stored_data(world: PaymentWorld, app: Submitted) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(world.application_item(app.id)["data"]["S"])
+    return data
+
+
+# -- plate change ---------------------------------------------------------------------------
+
+
+def test_plate_change_issues_a_new_permit_and_the_old_qr_is_superseded(
+    world: PaymentWorld,
+) -> None:
+    app, old_token = _issued(world, "dn pc 1")
+    response = _post(world, app, "plate-change", {"plates": ["dn-pc 2"]})
+    assert response.status_code == 201, response.body
+    body = response.json_body
+    assert body["result"] == "superseded"
+    assert body["permit"]["plates"] == ["DNPC2"]
+    new_token = body["permit"]["verify_url"].split("#", 1)[1]
+    assert world.verify(old_token).json_body["result"] == "superseded"
+    assert world.verify(new_token).json_body["result"] == "valid"
+    assert _stored_data(world, app)["vehicle"]["plates"] == ["DNPC2"]
+    assert world.audit_details(app.id, "superseded")[0]["reason"] == "plate_change"
+    audits = [i for i in world.items() if kind_of(i) == "audit" and i["event"]["S"] == "superseded"]
+    assert [a["actor"]["S"] for a in audits] == ["citizen"]
+
+
+def test_plate_change_needs_the_access_token_and_changes_nothing_without(
+    world: PaymentWorld,
+) -> None:
+    app, token = _issued(world, "dn pc 3")
+    before = world.items()
+    for auth in ({}, {"Authorization": "Bearer " + "x" * 43}):
+        assert _post(world, app, "plate-change", {"plates": ["DNPC4"]}, auth).status_code == 404
+    assert world.items() == before
+    assert world.verify(token).json_body["result"] == "valid"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer", "code"),
+    [
+        ({"plates": ["DN PC 5"]}, "/plates", "plates_unchanged"),
+        ({"plates": ["1234"]}, "/plates/0", "pattern"),
+        ({"plates": None}, "/plates", "type"),
+        ({}, "/plates", "type"),
+    ],
+)
+def test_bad_plate_change_is_422_naming_the_field_and_changes_nothing(
+    world: PaymentWorld, body: dict[str, Any], pointer: str, code: str
+) -> None:
+    app, token = _issued(world, "dn pc 5")
+    before = world.items()
+    response = _post(world, app, "plate-change", body)
+    assert response.status_code == 422, response.body
+    errors = [(e["pointer"], e["code"]) for e in response.json_body["errors"]]
+    assert (pointer, code) in errors
+    assert world.items() == before
+    assert world.verify(token).json_body["result"] == "valid"
+
+
+def test_plate_of_another_active_permit_is_409_and_changes_nothing(world: PaymentWorld) -> None:
+    _issued(world, "dn pc 6")
+    app, _ = _issued(world, "dn pc 7")
+    before = world.items()
+    response = _post(world, app, "plate-change", {"plates": ["DNPC6"]})
+    assert response.status_code == 409
+    assert response.json_body["errors"][0]["pointer"] == "/plates/0"
+    assert world.items() == before
+
+
+def test_an_unpaid_application_cannot_change_plates(world: PaymentWorld) -> None:
+    app = world.submit()
+    response = _post(world, app, "plate-change", {"plates": ["DNPC8"]})
+    assert response.status_code == 409
+
+
+# -- move -----------------------------------------------------------------------------------
+
+
+def test_move_within_the_zone_updates_the_address_and_keeps_the_permit(
+    world: PaymentWorld,
+) -> None:
+    app, token = _issued(world, "dn mv 1")
+    number = world.status(app).json_body["permit"]["number"]
+    response = _post(world, app, "move", {"address": SAME_ZONE})
+    assert response.status_code == 200, response.body
+    assert response.json_body["result"] == "address_updated"
+    assert response.json_body["permit"]["number"] == number
+    assert world.verify(token).json_body["result"] == "valid"
+    assert _stored_data(world, app)["address"]["street"] == "Weierstraße"
+    assert world.audit_events(app.id)[-1] == "address_changed"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED"]
+
+
+def test_move_to_another_zone_supersedes_with_the_new_zone(world: PaymentWorld) -> None:
+    app, old_token = _issued(world, "dn mv 2")
+    response = _post(world, app, "move", {"address": OTHER_ZONE})
+    assert response.status_code == 201, response.body
+    body = response.json_body
+    assert body["result"] == "superseded"
+    assert body["permit"]["zone"] == "A"
+    new_token = body["permit"]["verify_url"].split("#", 1)[1]
+    assert world.verify(old_token).json_body["result"] == "superseded"
+    verdict = world.verify(new_token).json_body
+    assert (verdict["result"], verdict["permit"]["zone"]) == ("valid", "A")
+    stored = _stored_data(world, app)
+    assert (stored["address"]["street"], stored["zone"]) == ("Markt", "A")
+    assert world.application_item(app.id)["zone"]["S"] == "A"
+    assert world.audit_details(app.id, "superseded")[0]["reason"] == "moved"
+
+
+def test_move_out_of_every_zone_needs_confirmation_then_ends_the_permit(
+    world: PaymentWorld,
+) -> None:
+    app, token = _issued(world, "dn mv 3")
+    before = world.items()
+    refused = _post(world, app, "move", {"address": NO_ZONE})
+    assert refused.status_code == 409
+    assert refused.json_body["errors"][0]["pointer"] == "/confirm_end"
+    assert refused.json_body["errors"][0]["code"] == "move_ends_permit"
+    assert world.items() == before
+
+    ended = _post(world, app, "move", {"address": NO_ZONE, "confirm_end": True})
+    assert ended.status_code == 200, ended.body
+    assert ended.json_body["result"] == "ended"
+    assert ended.json_body["status"] == "REVOKED"
+    assert world.verify(token).json_body["result"] == "revoked"
+    assert world.audit_details(app.id, "ended") == [
+        {"reason": "moved_out_of_zones", "permit_number": ended.json_body["ended_permit_number"]}
+    ]
+    # The plate is free again, and the address outside the zones was not kept.
+    assert [i for i in world.items() if kind_of(i) == "plate_claim"] == []
+    assert _stored_data(world, app)["address"]["street"] == "Kaiserplatz"
+
+
+def test_an_unknown_street_is_outside_every_zone_too(world: PaymentWorld) -> None:
+    app, _ = _issued(world, "dn mv 4")
+    unknown = {**SAME_ZONE, "street": "Feldweg"}
+    response = _post(world, app, "move", {"address": unknown})
+    assert response.status_code == 409
+    assert response.json_body["errors"][0]["pointer"] == "/confirm_end"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"address": {**SAME_ZONE, "postcode": "5234"}}, "/address/postcode"),
+        ({"address": {**SAME_ZONE, "city": "Köln"}}, "/address/city"),
+        ({"address": {k: v for k, v in SAME_ZONE.items() if k != "house_number"}},
+         "/address/house_number"),
+        ({"address": "Markt 1"}, "/address"),
+        ({"address": SAME_ZONE, "confirm_end": "yes"}, "/confirm_end"),
+        ({"address": {**EXAMPLE["address"]}}, "/address"),  # unchanged
+    ],
+)  # fmt: skip
+def test_bad_move_is_422_naming_the_field_and_changes_nothing(
+    world: PaymentWorld, body: dict[str, Any], pointer: str
+) -> None:
+    app, token = _issued(world, "dn mv 5")
+    before = world.items()
+    response = _post(world, app, "move", body)
+    assert response.status_code == 422, response.body
+    assert pointer in [e["pointer"] for e in response.json_body["errors"]]
+    assert world.items() == before
+    assert world.verify(token).json_body["result"] == "valid"
+
+
+# -- with the form's change fee ---------------------------------------------------------------
+
+CHANGE_FEE = 1000
+
+
+def _pay_change(world: PaymentWorld, checkout_url: str) -> Any:
+    """The sandbox's own signed webhook for the change's checkout, as paying would send."""
+    session = world.session_of(checkout_url)
+    assert session.amount_cents == CHANGE_FEE
+    headers, body = world.provider.build_webhook(session, "succeeded")
+    return world.post_webhook(headers, body), (headers, body)
+
+
+def test_a_plate_change_with_a_fee_waits_for_payment_then_applies_once(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, old_token = _issued(world, "dn fe 1")
+    response = _post(world, app, "plate-change", {"plates": ["DN FE 2"]})
+    assert response.status_code == 202, response.body
+    body = response.json_body
+    assert body["result"] == "payment_required"
+    assert body["pending_change"]["fee"] == {"amount_cents": CHANGE_FEE, "currency": "EUR"}
+    checkout_url = body["checkout_url"]
+    assert body["pending_change"]["checkout_url"] == checkout_url
+    # Until paid, nothing changes for the permit: the old QR stays valid.
+    assert world.verify(old_token).json_body["result"] == "valid"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED"]
+    assert world.status(app).json_body["permit"]["plates"] == ["DNFE1"]
+    assert world.container.checkout.is_payable(app.id)
+
+    paid, delivery = _pay_change(world, checkout_url)
+    assert paid.status_code == 200, paid.body
+    assert paid.json_body["result"] == "issued"
+    status = world.status(app).json_body
+    assert status["permit"]["plates"] == ["DNFE2"]
+    assert "pending_change" not in status
+    new_token = status["permit"]["verify_url"].split("#", 1)[1]
+    assert world.verify(old_token).json_body["result"] == "superseded"
+    assert world.verify(new_token).json_body["result"] == "valid"
+    assert not world.container.checkout.is_payable(app.id)
+
+    # The same delivery again, and another event id for the same payment: applied once.
+    assert world.post_webhook(*delivery).json_body["result"] == "duplicate"
+    session = world.session_of(checkout_url)
+    again = world.webhook("payment.succeeded", app.id, session.payment_id, amount_cents=CHANGE_FEE)
+    assert again.json_body["result"] == "duplicate"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED", "SUPERSEDED"]
+    assert world.audit_events(app.id).count("superseded") == 1
+    assert world.flags(app.id) == []
+
+
+def test_a_change_fee_for_the_wrong_amount_is_flagged_and_changes_nothing(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, token = _issued(world, "dn fe 3")
+    response = _post(world, app, "plate-change", {"plates": ["DN FE 4"]})
+    assert response.status_code == 202
+    session = world.session_of(response.json_body["checkout_url"])
+    result = world.webhook("payment.succeeded", app.id, session.payment_id, amount_cents=999)
+    assert result.json_body["result"] == "flagged"
+    assert world.verify(token).json_body["result"] == "valid"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED"]
+
+
+def test_a_plate_taken_before_payment_is_refused_at_once(fee_world: PaymentWorld) -> None:
+    world = fee_world
+    _issued(world, "dn fe 5")
+    app, _ = _issued(world, "dn fe 6")
+    before = world.items()
+    response = _post(world, app, "plate-change", {"plates": ["DNFE5"]})
+    assert response.status_code == 409
+    assert response.json_body["errors"][0]["pointer"] == "/plates/0"
+    assert world.items() == before
+
+
+def test_a_plate_taken_while_the_fee_was_open_flags_the_payment_for_staff(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, token = _issued(world, "dn fe 7")
+    response = _post(world, app, "plate-change", {"plates": ["DN FE 8"]})
+    assert response.status_code == 202
+    _issued(world, "dn fe 8")  # someone else gets a permit for that plate meanwhile
+    paid, _ = _pay_change(world, response.json_body["checkout_url"])
+    assert paid.status_code == 200
+    assert paid.json_body["result"] == "flagged"
+    assert world.flags(app.id) == ["issuance_failed"]
+    assert world.verify(token).json_body["result"] == "valid"
+
+
+def test_a_move_to_another_zone_costs_the_change_fee_a_move_within_does_not(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, token = _issued(world, "dn fe 9")
+    within = _post(world, app, "move", {"address": SAME_ZONE})
+    assert within.status_code == 200
+    assert within.json_body["result"] == "address_updated"
+    away = _post(world, app, "move", {"address": OTHER_ZONE})
+    assert away.status_code == 202, away.body
+    assert world.verify(token).json_body["result"] == "valid"
+    paid, _ = _pay_change(world, away.json_body["checkout_url"])
+    assert paid.json_body["result"] == "issued"
+    status = world.status(app).json_body
+    assert status["permit"]["zone"] == "A"
+    assert world.verify(token).json_body["result"] == "superseded"
+    assert _stored_data(world, app)["address"]["street"] == "Markt"
