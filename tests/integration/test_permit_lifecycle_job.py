@@ -305,3 +305,22 @@ def test_the_marker_refuses_a_second_reminder_even_without_the_jobs_checks(
     before = world.items()
     assert world.container.store.mark_reminded(serial, 30, message()) is False
     assert world.items() == before  # nothing written: no second mail
+
+
+def test_the_reminders_link_opens_the_application_page_and_a_forged_one_does_not(
+    world: PaymentWorld,
+) -> None:
+    app, _ = _issued(world)
+    links = world.container.links
+    expires = world.now_ts() + 3600
+    link = links.renewal_link(app.id, expires).removeprefix(links.base_url)
+    opened = world.http.get(link)
+    assert opened.status_code == 303
+    assert opened.headers["Location"].endswith(f"/status/{app.id}")
+    assert any("access=" in cookie for cookie in opened.headers["Set-Cookie"])
+    forged = link.replace("sig=", "sig=A")
+    assert world.http.get(forged).status_code == 410
+    other, _ = _issued(world)
+    assert world.http.get(link.replace(app.id, other.id)).status_code == 410
+    world.clock.advance(hours=2)
+    assert world.http.get(link).status_code == 410  # expired
