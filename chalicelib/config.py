@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APP_ROOT",
     "DEFAULT_AUTHORITY",
+    "DEFAULT_STAFF_GROUPS",
     "LOCAL_KEY_STAGES",
     "SECRETS",
     "TEST_STAGES",
@@ -60,6 +61,12 @@ DEFAULT_STATUS_KEY = APP_ROOT / ".local" / "status-list-key.pem"  # git-ignored
 # the same allow-list as the other test-only parts (sandbox, local mailbox page, SMTP).
 LOCAL_KEY_STAGES = TEST_STAGES
 STATUS_LIST_UPDATES = ("on-write", "stream")
+#: Role -> the identity provider's group that grants it (PERMIT_STAFF_GROUP_<ROLE> overrides).
+DEFAULT_STAFF_GROUPS = (
+    ("viewer", "permit-viewer"),
+    ("clerk", "permit-clerk"),
+    ("admin", "permit-admin"),
+)
 
 
 class ConfigurationError(Exception):
@@ -95,6 +102,9 @@ SECRETS: Final[Mapping[str, Secret]] = {
     # signing secrets (comma-separated during rotation). Optional: the sandbox needs neither.
     "stripe-secret-key": Secret("PERMIT_STRIPE_SECRET_KEY", optional=True),
     "stripe-webhook-secrets": Secret("PERMIT_STRIPE_WEBHOOK_SECRETS", optional=True),
+    # The staff sign-in's OIDC client secret (Cognito app client, or the city's issuer).
+    # Optional: without it staff sign in with nothing but the static script token.
+    "oidc-client-secret": Secret("PERMIT_OIDC_CLIENT_SECRET", optional=True),
 }
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -164,6 +174,14 @@ class Settings:
     status_kms_key_id: str = ""
     status_list_max_age: timedelta = timedelta(hours=24)
     status_list_updates: str = "on-write"
+    # Staff sign-in by OpenID Connect (issue 12). No issuer configured: only script tokens.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    #: The claim holding the staff member's groups (``cognito:groups`` for Cognito).
+    oidc_groups_claim: str = "groups"
+    #: Which group of the identity provider grants which role (viewer, clerk, admin).
+    staff_groups: tuple[tuple[str, str], ...] = DEFAULT_STAFF_GROUPS
 
     @property
     def schemas_dir(self) -> Path:
@@ -262,6 +280,14 @@ class Settings:
             ),
             status_list_updates=_choice(
                 env, "PERMIT_STATUS_LIST_UPDATES", STATUS_LIST_UPDATES, "on-write"
+            ),
+            oidc_issuer=env.get("PERMIT_OIDC_ISSUER", "").strip(),  # compared exactly with `iss`
+            oidc_client_id=env.get("PERMIT_OIDC_CLIENT_ID", "").strip(),
+            oidc_client_secret=secrets.get("oidc-client-secret", "").strip(),
+            oidc_groups_claim=env.get("PERMIT_OIDC_GROUPS_CLAIM", "").strip() or "groups",
+            staff_groups=tuple(
+                (role, env.get(f"PERMIT_STAFF_GROUP_{role.upper()}", "").strip() or group)
+                for role, group in DEFAULT_STAFF_GROUPS
             ),
         )
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         ApplicationStore,
         Clock,
         DocumentRenderer,
+        IdentityProvider,
         Mailer,
         Metrics,
         PaymentProvider,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from chalicelib.services.staff import StaffService
     from chalicelib.services.staff_queue import StaffQueue
     from chalicelib.services.staff_search import StaffSearch
+    from chalicelib.services.staff_signin import StaffSignIn
     from chalicelib.services.status_list import StatusListService
     from chalicelib.services.submissions import SubmissionService
     from chalicelib.services.verification import VerificationService
@@ -77,6 +79,7 @@ class Overrides(TypedDict, total=False):
     webhook_transport: Transport
     renderer: DocumentRenderer
     mailer: Mailer
+    identity_provider: IdentityProvider | None
 
 
 _OVERRIDABLE = frozenset(Overrides.__annotations__)
@@ -332,6 +335,7 @@ class Container:
             providers,
             self.clock,
             metrics=self.metrics,
+            changes=self.changes,
         )
 
     @functools.cached_property
@@ -461,12 +465,45 @@ class Container:
         return StaffService(self.store, self.clock)
 
     @functools.cached_property
+    def identity_provider(self) -> IdentityProvider | None:
+        """The staff's OIDC issuer (PERMIT_OIDC_ISSUER), or None where none is configured."""
+        if "identity_provider" in self._overrides:
+            return self._overrides["identity_provider"]
+        settings = self.settings
+        if not (settings.oidc_issuer and settings.oidc_client_id):
+            return None
+        from chalicelib.adapters.oidc import OidcClient
+
+        return OidcClient(
+            settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
+        )
+
+    @functools.cached_property
+    def staff_signin(self) -> StaffSignIn:
+        from chalicelib.adapters.dynamodb.staff_sessions import DynamoDBStaffSessions
+        from chalicelib.services.staff_signin import StaffSignIn
+
+        return StaffSignIn(
+            self.identity_provider,
+            DynamoDBStaffSessions(lambda: self.dynamodb, self.settings.table_name),
+            self.clock,
+            groups_claim=self.settings.oidc_groups_claim,
+            staff_groups=self.settings.staff_groups,
+        )
+
+    @functools.cached_property
     def changes(self) -> ChangeService:
         """Supersede (staff), plate change and move (citizen): issue 12 item 3, issue 15 item 3."""
         from chalicelib.services.changes import ChangeService
 
         return ChangeService(
-            self.store, self.registry, _LazyIssuer(self), self.clock, metrics=self.metrics
+            self.store,
+            self.registry,
+            _LazyIssuer(self),
+            self.clock,
+            metrics=self.metrics,
+            provider=lambda: self.payment_provider,
+            public_base_url=self.settings.public_base_url,
         )
 
     @functools.cached_property

@@ -147,3 +147,54 @@ def new_webhook_secret() -> str:
 def table_items(dynamodb_client: Any, table_name: str) -> list[dict[str, Any]]:
     """Every item in the table: the 'nothing changed' assertions compare these."""
     return dynamodb_client.scan(TableName=table_name, ConsistentRead=True)["Items"]
+
+
+# -- staff sign-in (issue 12) ------------------------------------------------------------
+
+#: The static script token of the staff tests (its SHA-256 is configured; role admin).
+STAFF_SCRIPT_TOKEN = "staff-script-token-for-tests-0123456789"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Any]:
+    """A real OpenID Connect provider (oidc-provider-mock) on 127.0.0.1, one per session.
+
+    Predefined users ``viewer``, ``clerk``, ``admin`` and ``no-role`` carry the groups of
+    ``scripts.oidc_server.STAFF_USERS``; ``provider.access_token(sub)`` is an access token
+    for one of them, signed with the provider's key (served in its JWK set).
+    """
+    from scripts.oidc_server import LocalOidcProvider
+
+    with LocalOidcProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def staff_settings(settings: Settings, oidc_provider: Any) -> Settings:
+    """The test settings with staff sign-in at the local provider and a script token."""
+    import hashlib
+    from dataclasses import replace
+
+    from scripts.oidc_server import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+
+    return replace(
+        settings,
+        oidc_issuer=oidc_provider.issuer,
+        oidc_client_id=LOCAL_CLIENT_ID,
+        oidc_client_secret=LOCAL_CLIENT_SECRET,
+        staff_token_hashes=(hashlib.sha256(STAFF_SCRIPT_TOKEN.encode()).hexdigest(),),
+    )
+
+
+@pytest.fixture
+def signin_app(staff_settings: Settings, dynamodb_client: Any, clock: FixedClock) -> Iterator[Any]:
+    """chalice.test.Client against the app with staff sign-in configured (see staff_settings)."""
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.wiring import Container
+
+    app_module.set_container(Container(staff_settings, dynamodb=dynamodb_client, clock=clock))
+    with Client(app_module.app) as test_client:
+        yield test_client
+    app_module.set_container(None)

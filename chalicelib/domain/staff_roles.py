@@ -8,12 +8,13 @@ test completely and matches how a town hall hands out rights (read, act, adminis
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain.errors import StaffForbiddenError
 
-__all__ = ["Role", "StaffForbiddenError", "StaffPrincipal"]
+__all__ = ["Role", "StaffForbiddenError", "StaffPrincipal", "role_from_groups"]
 
 
 class Role(StrEnum):
@@ -41,3 +42,15 @@ class StaffPrincipal:
     def require(self, needed: Role) -> None:
         if self.role.rank < needed.rank:
             raise StaffForbiddenError(f"this action needs the role {needed.value}")
+
+
+def role_from_groups(groups: Iterable[str], granted_by: Iterable[tuple[str, str]]) -> Role | None:
+    """The highest role any of ``groups`` grants, or None (signed in, but no role here).
+
+    ``granted_by`` pairs a role's name with the identity provider's group that grants it
+    (configurable per city: ``permit-viewer``, ``permit-clerk``, ``permit-admin`` by default).
+    Group names are compared exactly: an identity provider's groups are identifiers.
+    """
+    held = set(groups)
+    roles = [Role(role) for role, group in granted_by if group and group in held]
+    return max(roles, key=lambda role: role.rank, default=None)

@@ -24,6 +24,7 @@ from chalicelib.domain.records import (
     PermitRecord,
     PlateClaim,
 )
+from chalicelib.domain.staff_sessions import SignInAttempt, StaffSession
 
 __all__ = [
     "PAYMENT_EVENT_TYPES",
@@ -33,6 +34,7 @@ __all__ = [
     "Clock",
     "DocumentRenderer",
     "DraftStore",
+    "IdentityProvider",
     "LifecycleStore",
     "MailMessage",
     "Mailer",
@@ -44,6 +46,7 @@ __all__ = [
     "PaymentProvider",
     "SecretSource",
     "Signer",
+    "StaffSessionStore",
     "StatusEntry",
     "StatusListStore",
     "StoredStatusList",
@@ -354,3 +357,51 @@ class StatusListStore(Protocol):
     def put_status_list(self, stored: StoredStatusList) -> bool:
         """Store ``stored`` unless a list made later is already there; False when skipped."""
         ...
+
+
+class StaffSessionStore(Protocol):
+    """Staff browser sessions and unfinished sign-ins (same table, own keys, TTL on each).
+
+    Keys are SHA-256 hashes of the browser's secrets, never the secrets themselves; an
+    expired item may still be read until DynamoDB deletes it, so callers check the time.
+    """
+
+    def put_session(self, session: StaffSession) -> None: ...
+
+    def get_session(self, key_hash: str) -> StaffSession | None: ...
+
+    def touch_session(self, session: StaffSession) -> None:
+        """Store the new ``last_seen`` (and TTL) if the session still exists."""
+        ...
+
+    def delete_session(self, key_hash: str) -> None: ...
+
+    def put_signin(self, attempt: SignInAttempt) -> None: ...
+
+    def take_signin(self, state_hash: str) -> SignInAttempt | None:
+        """Delete the attempt and return it: a ``state`` works once, however often sent."""
+        ...
+
+
+class IdentityProvider(Protocol):
+    """The staff's OpenID Connect issuer (the adapter is ``chalicelib.adapters.oidc``).
+
+    ``validate`` and ``exchange_code`` raise ``TokenRejectedError`` for a refused token or
+    code, and a ``DependencyUnavailableError`` when the issuer does not answer.
+    """
+
+    def authorization_url(
+        self, *, redirect_uri: str, state: str, nonce: str, code_challenge: str, scope: str
+    ) -> str: ...
+
+    def exchange_code(
+        self, *, code: str, code_verifier: str, redirect_uri: str
+    ) -> Mapping[str, object]: ...
+
+    def validate(
+        self,
+        token: str,
+        kind: Literal["id", "access"],
+        now: datetime,
+        nonce: str | None = None,
+    ) -> Mapping[str, object]: ...

@@ -165,6 +165,39 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Ihre Rolle erlaubt diese Aktion nicht. Wenden Sie sich an Ihre Administration.",
         "Your role does not allow this action. Please ask your administrator.",
     ),
+    "staff_signin_again": ("Erneut anmelden", "Sign in again"),
+    "staff_signin_unavailable_title": ("Anmeldung nicht verfügbar", "Sign-in not available"),
+    "staff_signin_unavailable_text": (
+        "Für diesen Dienst ist keine Anmeldung für Mitarbeiterinnen und Mitarbeiter"
+        " eingerichtet. Bitte wenden Sie sich an Ihre Administration.",
+        "Staff sign-in is not set up for this service. Please ask your administrator.",
+    ),
+    "staff_signin_failed_title": ("Anmeldung fehlgeschlagen", "Sign-in failed"),
+    "staff_signin_failed_text": (
+        "Die Anmeldung konnte nicht abgeschlossen werden, oder sie hat zu lange gedauert."
+        " Bitte melden Sie sich erneut an.",
+        "The sign-in could not be completed, or it took too long. Please sign in again.",
+    ),
+    "staff_no_role_title": ("Keine Rolle zugewiesen", "No role assigned"),
+    "staff_no_role_text": (
+        "Sie sind angemeldet, haben aber keine Rolle in diesem Dienst. Bitte bitten Sie Ihre"
+        " Administration, Sie einer der Gruppen für Lesen, Bearbeiten oder Verwalten"
+        " zuzuordnen.",
+        "You are signed in but have no role in this service. Please ask your administrator"
+        " to add you to one of the groups for viewing, processing or administering.",
+    ),
+    "staff_signed_out_title": ("Abgemeldet", "Signed out"),
+    "staff_signed_out_text": (
+        "Sie sind vom Mitarbeiterbereich abgemeldet. Schließen Sie den Browser, wenn Sie an"
+        " einem gemeinsam genutzten Gerät arbeiten.",
+        "You have signed out of the staff area. Close the browser if you share this device.",
+    ),
+    "staff_nav_label": ("Mitarbeiterbereich", "Staff area"),
+    "staff_signed_in_as": ("Angemeldet mit der Rolle", "Signed in with the role"),
+    "staff_role_viewer": ("Lesen", "Viewer"),
+    "staff_role_clerk": ("Sachbearbeitung", "Clerk"),
+    "staff_role_admin": ("Verwaltung", "Administrator"),
+    "staff_sign_out": ("Abmelden", "Sign out"),
     "csrf_title": ("Sitzung abgelaufen", "Session expired"),
     "csrf_text": (
         "Aus Sicherheitsgründen konnten wir das Formular nicht annehmen. Bitte laden Sie die"

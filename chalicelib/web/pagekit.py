@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from chalice.app import Response
 
@@ -27,7 +27,7 @@ from chalicelib.web.rendering import page_headers, render
 if TYPE_CHECKING:
     from chalicelib.wiring import Container
 
-__all__ = ["FORM_POST", "CsrfError", "PageKit", "page_errors", "site_config"]
+__all__ = ["FORM_POST", "CsrfError", "PageKit", "page_errors", "request_path", "site_config"]
 
 log = logging.getLogger("permit_service.pages")
 FORM_POST = ["application/x-www-form-urlencoded"]
@@ -177,7 +177,10 @@ def page_errors[F: Callable[..., Any]](view: F) -> F:
             return _fallback(400, "csrf_title", "csrf_text")
         except errors.NotFoundError:
             return _fallback(404, "not_found_title", "not_found_text")
-        except errors.StaffAuthError:  # staff pages: the sign-in work turns this into a redirect
+        except errors.StaffAuthError:
+            signin = _signin_redirect()  # a staff page opened without a session: sign in first
+            if signin is not None:
+                return signin
             return _fallback(401, "staff_signin_title", "staff_signin_text")
         except errors.StaffForbiddenError:
             return _fallback(403, "staff_forbidden_title", "staff_forbidden_text")
@@ -197,6 +200,36 @@ def page_errors[F: Callable[..., Any]](view: F) -> F:
 
     wrapper.__guarded__ = True  # type: ignore[attr-defined]  # the pages' own `guarded`
     return wrapper  # type: ignore[return-value]
+
+
+def request_path() -> str:
+    """This request's path and query as the app sees it (no API Gateway stage prefix)."""
+    request = current_request()
+    context = request.context or {}
+    path = str(context.get("resourcePath") or "/")
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    if request.query_params:
+        path += "?" + urlencode(dict(request.query_params))
+    return path
+
+
+def _signin_redirect() -> Response | None:
+    """303 to the staff sign-in for a GET of a staff page, remembering where to come back."""
+    request = current_request()
+    path = request_path()
+    if request.method.upper() not in ("GET", "HEAD") or not (
+        path == "/staff" or path.startswith(("/staff/", "/staff?"))
+    ):
+        return None
+    return Response(
+        body="",
+        status_code=303,
+        headers={
+            "Location": "/staff/signin?" + urlencode({"next": path}),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _fallback(status: int, title_key: str, text_key: str) -> Response:

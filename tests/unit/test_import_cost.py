@@ -25,6 +25,11 @@ HEAVY = (
     "aiohttp",
     "localstripe",
     "jinja2",
+    "jwt",  # PyJWT (with cryptography): only when a staff token or sign-in is checked
+    "oidc_provider_mock",
+    "flask",
+    "authlib",
+    "joserfc",
 )
 
 

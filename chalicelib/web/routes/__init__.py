@@ -17,6 +17,7 @@ from chalicelib.web.routes import (
     site,
     staff,
     staff_changes,
+    staff_signin,
     status,
     stripe_checkout,
     verification,
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     sandbox.bp,
     stripe_checkout.bp,
     staff.bp,
+    staff_signin.bp,
     staff_changes.bp,
     fallback.bp,  # last: matched only when no other route is
 )
