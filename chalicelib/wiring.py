@@ -334,6 +334,7 @@ class Container:
             providers,
             self.clock,
             metrics=self.metrics,
+            changes=self.changes,
         )
 
     @functools.cached_property
@@ -495,7 +496,13 @@ class Container:
         from chalicelib.services.changes import ChangeService
 
         return ChangeService(
-            self.store, self.registry, _LazyIssuer(self), self.clock, metrics=self.metrics
+            self.store,
+            self.registry,
+            _LazyIssuer(self),
+            self.clock,
+            metrics=self.metrics,
+            provider=lambda: self.payment_provider,
+            public_base_url=self.settings.public_base_url,
         )
 
     @functools.cached_property

@@ -185,6 +185,9 @@ class FormDefinition:
     rules: RuleSet
     fees: FeeSchedule = field(compare=False)
     lifecycle: LifecycleSpec = LifecycleSpec()
+    #: ``x-service.change_fee.amount_cents``: what a change by the citizen that issues a new
+    #: permit (new plate, move to another zone) costs; 0 (the default) means free.
+    change_fee_cents: int = 0
 
     @classmethod
     def from_schema(cls, schema: dict[str, Any]) -> FormDefinition:
@@ -223,6 +226,7 @@ class FormDefinition:
             rules=RuleSet.from_json(service["rules"]),
             fees=FeeSchedule.from_json(service["fee"], labels),
             lifecycle=LifecycleSpec.from_json(service.get("lifecycle")),
+            change_fee_cents=int((service.get("change_fee") or {}).get("amount_cents", 0)),
         )
 
     @property

@@ -21,6 +21,7 @@ __all__ = [
     "IdempotencyRecord",
     "OutboxMessage",
     "PaymentEventRecord",
+    "PendingChange",
     "PermitRecord",
     "PermitSummary",
     "PlateClaim",
@@ -59,6 +60,29 @@ class PermitSummary:
 
 
 @dataclass(frozen=True)
+class PendingChange:
+    """A citizen's change that costs a fee: waiting for its payment, or applied once paid.
+
+    ``document`` and ``zone`` are what the application will hold once the payment webhook
+    applies the change (exactly once: the event's dedupe marker and the application's
+    version are in that transaction). Until then the old permit stays valid. Once applied,
+    ``document`` is dropped (it is the application's data then) and ``payment_id`` kept, so
+    a late duplicate event for the same payment is recognised.
+    """
+
+    id: str
+    kind: str  # plate_change | moved
+    fee_cents: int
+    currency: str
+    requested_at: datetime
+    zone: str
+    document: dict[str, Any] | None
+    checkout: CheckoutInfo | None = None
+    state: str = "awaiting_payment"  # awaiting_payment | applied
+    payment_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Application:
     id: str
     form_id: str
@@ -85,6 +109,7 @@ class Application:
     #: HMAC of the normalised e-mail address (``domain/email_lookup.py``): the key of the
     #: staff e-mail search index. Never the address itself.
     email_hash: str | None = None
+    change: PendingChange | None = None  # a paid change by the citizen (issue 15 item 3)
 
     def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
         """The next version of this application; refuses transitions the lifecycle forbids."""

@@ -71,6 +71,16 @@ def status_body(
     open_now = checkout is not None and (now is None or now < checkout_expiry(checkout))
     if checkout is not None and open_now and app.status is Status.AWAITING_PAYMENT:
         body["checkout_url"] = checkout.checkout_url
+    change = app.change
+    if change is not None and change.state == "awaiting_payment" and app.status is Status.ISSUED:
+        pending: dict[str, Any] = {
+            "kind": change.kind,
+            "fee": {"amount_cents": change.fee_cents, "currency": change.currency},
+            "requested_at": change.requested_at.isoformat(),
+        }
+        if change.checkout is not None and (now is None or now < checkout_expiry(change.checkout)):
+            pending["checkout_url"] = change.checkout.checkout_url
+        body["pending_change"] = pending
     if app.permit is not None:
         permit = app.permit
         body["permit"] = {

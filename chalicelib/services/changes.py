@@ -16,7 +16,9 @@ second press into a second supersession of a permit the clerk never saw).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,16 +28,32 @@ from chalicelib.domain.errors import (
     FieldConflictError,
     FieldError,
     NotFoundError,
+    ServiceUnavailableError,
     ValidationFailedError,
 )
 from chalicelib.domain.forms import FormDefinition
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.payability import CHECKOUT_LIFETIME
+from chalicelib.domain.payment_reference import payment_reference
 from chalicelib.domain.pointers import resolve_pointer
-from chalicelib.domain.records import Application, AuditEntry, OutboxMessage
+from chalicelib.domain.records import (
+    Application,
+    AuditEntry,
+    CheckoutInfo,
+    OutboxMessage,
+    PaymentEventRecord,
+    PendingChange,
+)
 from chalicelib.domain.rules import normalise_document
 from chalicelib.services.applications import APPLICATION_ID_PATTERN
 from chalicelib.services.notifications import reissued_mail
-from chalicelib.services.ports import ApplicationStore, Clock, Metrics
+from chalicelib.services.ports import (
+    ApplicationStore,
+    CheckoutRequest,
+    Clock,
+    Metrics,
+    PaymentProvider,
+)
 from chalicelib.services.store_errors import PermitSerialTakenError, PlateTakenError
 from chalicelib.services.validation import validate_document
 
@@ -50,11 +68,12 @@ _SERIAL_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """What a change did: ``superseded`` (a new permit), ``address_updated``, ``ended``."""
+    """What a change did: a new permit, the address updated, the permit ended, or the fee due."""
 
-    result: str
+    result: str  # superseded | address_updated | ended | payment_required
     application: Application
     old_number: str | None = None
+    checkout_url: str | None = None  # payment_required: where the citizen pays the fee
 
 
 @dataclass(frozen=True)
@@ -78,12 +97,16 @@ class ChangeService:
         clock: Clock,
         *,
         metrics: Metrics,
+        provider: Callable[[], PaymentProvider | None] = lambda: None,
+        public_base_url: str = "",
     ) -> None:
         self._store = store
         self._registry = registry
         self._issuer = issuer
         self._clock = clock
         self._metrics = metrics
+        self._provider = provider
+        self._base = public_base_url
 
     # -- staff -------------------------------------------------------------------------
 
@@ -110,7 +133,7 @@ class ChangeService:
         form = self._issued_form(app)
         document = self._with_plates(form, app, plates, allow_unchanged=False)
         zone = app.permit.zone if app.permit else ""
-        return self._reissue(form, app, document, zone, "citizen", "plate_change")
+        return self._change(form, app, document, zone, "plate_change")
 
     def plan_move(self, app: Application, address: Any) -> MovePlan:
         """What moving to ``address`` would do, checked, without writing anything."""
@@ -161,7 +184,7 @@ class ChangeService:
         form = self._issued_form(app)
         if plan.kind == "new_zone":
             assert plan.zone is not None
-            return self._reissue(form, app, plan.document, plan.zone, "citizen", "moved")
+            return self._change(form, app, plan.document, plan.zone, "moved")
         now = self._clock.now()
         if plan.kind == "same_zone":
             after = app.with_changes(now, data=plan.document)
@@ -184,6 +207,101 @@ class ChangeService:
             app, ended, [audit], permit_status=(permit.serial, Status.ISSUED, Status.REVOKED)
         )
         return ChangeOutcome("ended", ended, permit.number)
+
+    # -- change fee --------------------------------------------------------------------
+
+    def _change(
+        self, form: FormDefinition, app: Application, document: dict[str, Any], zone: str, kind: str
+    ) -> ChangeOutcome:
+        """Free: supersede now. With the form's change fee: open a checkout; the payment
+        webhook applies the change (``apply_paid``), and the old permit stays valid until then.
+        """
+        if form.change_fee_cents == 0:
+            return self._reissue(form, app, document, zone, "citizen", kind)
+        provider = self._provider()  # built on first use: free changes never need it
+        if provider is None:
+            raise ServiceUnavailableError("online payment is not configured in this stage")
+        now = self._clock.now()
+        self._check_plates_free(form, app, document, now)
+        change_id = secrets.token_hex(8)
+        expires_at = now + CHECKOUT_LIFETIME
+        title = form.title["de"]
+        request = CheckoutRequest(
+            application_id=app.id,
+            amount_cents=form.change_fee_cents,
+            currency=form.currency,
+            description=f"{title}: Änderung",
+            return_url=f"{self._base}/status/{app.id}",
+            expires_at=expires_at,
+            reference=payment_reference(app.id),
+        )
+        # The nonce names this change: a retry after our write failed opens the same page.
+        checkout = provider.create_checkout(request, nonce=f"{app.id}:change:{change_id}")
+        info = CheckoutInfo(
+            provider.name, checkout.checkout_id, checkout.checkout_url, now, expires_at
+        )
+        pending = PendingChange(
+            id=change_id,
+            kind=kind,
+            fee_cents=form.change_fee_cents,
+            currency=form.currency,
+            requested_at=now,
+            zone=zone,
+            document=document,
+            checkout=info,
+        )
+        after = app.with_changes(now, change=pending)
+        detail = {"kind": kind, "change_id": change_id, "checkout_id": checkout.checkout_id}
+        if app.change is not None and app.change.state == "awaiting_payment":
+            detail["replaces"] = app.change.id
+        audit = AuditEntry(
+            app.id, now, "change_requested", app.status, app.status, "citizen", detail
+        )
+        self._store.save(app, after, [audit])
+        return ChangeOutcome("payment_required", after, checkout_url=checkout.checkout_url)
+
+    def apply_paid(self, app: Application, event: PaymentEventRecord, payment_id: str) -> None:
+        """The payment webhook's half: apply the pending change, once, with the event marker.
+
+        Raises IssuanceFailedError when it can no longer be applied (the permit ended, a
+        plate was taken meanwhile): the payment handler flags the application for staff.
+        Raises StaleApplicationError / DuplicateEventError for the handler's own retry logic.
+        """
+        from chalicelib.services.issuance import IssuanceFailedError
+
+        change = app.change
+        if change is None or change.state != "awaiting_payment" or change.document is None:
+            raise IssuanceFailedError("no change is waiting for a payment")
+        try:
+            form = self._issued_form(app)
+            applied = replace(change, state="applied", payment_id=payment_id, document=None)
+            self._reissue(
+                form,
+                app,
+                change.document,
+                change.zone,
+                event.provider,
+                change.kind,
+                event=event,
+                change=applied,
+            )
+        except (ConflictError, ValidationFailedError) as error:
+            raise IssuanceFailedError(f"change {change.id}: {type(error).__name__}") from error
+
+    def _check_plates_free(
+        self, form: FormDefinition, app: Application, document: dict[str, Any], now: datetime
+    ) -> None:
+        """Refuse at once a plate another permit holds (the payment would be for nothing)."""
+        if not form.rules.one_active_permit_per_plate or app.permit is None:
+            return
+        start = max(app.permit.valid_from, berlin_today(now))
+        plates = form.plates_in(document)
+        for plate in plates:
+            held = self._store.get_plate_claim(form.permit.permit_type, plate)
+            if held is None or held.application_id == app.id or held.valid_to < start:
+                continue
+            taken = PlateTakenError(plate, held)
+            raise FieldConflictError([_plate_taken(form, taken, plates)], "a plate is taken")
 
     # -- shared ------------------------------------------------------------------------
 
@@ -268,9 +386,14 @@ class ChangeService:
         actor: str,
         reason: str,
         *,
-        outbox: bool = True,
+        event: PaymentEventRecord | None = None,
+        change: PendingChange | None = None,
     ) -> ChangeOutcome:
-        """Sign a new permit for ``document``/``zone`` and supersede the old one, atomically."""
+        """Sign a new permit for ``document``/``zone`` and supersede the old one, atomically.
+
+        ``change``: the application's change record afterwards (a paid change: applied);
+        without one, a change still waiting for payment is dropped (superseded by this one).
+        """
         old = app.permit
         assert old is not None
         now = self._clock.now()
@@ -278,16 +401,16 @@ class ChangeService:
         start = max(old.valid_from, berlin_today(now))
         for _ in range(_SERIAL_ATTEMPTS):
             summary, permit = self._issuer.sign(form, app, zone, plates, start, old.valid_to, now)
-            after = app.with_changes(now, data=document, permit=summary, zone=zone)
+            after = app.with_changes(now, data=document, permit=summary, zone=zone, change=change)
             detail = {
                 "reason": reason,
                 "old_permit_number": old.number,
                 "permit_number": summary.number,
             }
             audit = AuditEntry(app.id, now, "superseded", app.status, app.status, actor, detail)
-            mails = self._mails(form, after, now) if outbox else []
+            mails = self._mails(form, after, now)
             try:
-                self._store.replace_permit(app, after, [audit], permit, outbox=mails)
+                self._store.replace_permit(app, after, [audit], permit, event=event, outbox=mails)
             except PermitSerialTakenError:
                 continue  # 1 in 4 billion: draw another serial; nothing was written
             except PlateTakenError as taken:

@@ -107,7 +107,13 @@ class CheckoutService:
         No access token: the provider's session is the capability, as at a real provider.
         """
         app = self._store.get_application(application_id)
-        return app is not None and is_payable(app, self._clock.now(), self._payable_for)
+        if app is None:
+            return False
+        now = self._clock.now()
+        change = app.change  # a change fee (issue 15): payable while its checkout is open
+        if app.status is Status.ISSUED and change is not None and change.checkout is not None:
+            return change.state == "awaiting_payment" and now < checkout_expiry(change.checkout)
+        return is_payable(app, now, self._payable_for)
 
     def _open(self, app: Application, now: datetime, expires_at: datetime) -> str:
         form = self._registry.get(app.form_id)

@@ -356,7 +356,23 @@ def check_form(form: FormDefinition, zone_map: ZoneMap | None, today: date) -> l
     _check_permit(checker)
     _check_rules(checker)
     _check_fees(checker, today)
+    _check_change_fee(checker)
     return checker.problems
+
+
+#: The smallest amount a card payment can carry (Stripe's minimum charge in EUR).
+MIN_CHARGE_CENTS = 50
+
+
+def _check_change_fee(c: _Checker) -> None:
+    """A change fee is free (0) or a payable amount; a few cents cannot be charged online."""
+    amount = c.form.change_fee_cents
+    if 0 < amount < MIN_CHARGE_CENTS:
+        c.add(
+            "/x-service/change_fee/amount_cents",
+            f"a change fee of {amount} cents cannot be paid online: 0 (free) or at least"
+            f" {MIN_CHARGE_CENTS} cents",
+        )
 
 
 def check_examples(

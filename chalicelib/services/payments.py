@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib import logs
 from chalicelib.domain.errors import NotFoundError
@@ -36,7 +36,7 @@ from chalicelib.services.store_errors import (
     StoreUnavailableError,
 )
 
-__all__ = ["PaymentService", "WebhookOutcome"]
+__all__ = ["PaidChanges", "PaymentService", "WebhookOutcome"]
 
 log = logging.getLogger("permit_service.payments")
 EVENT_RETENTION = timedelta(days=90)  # providers retry for up to 3 days; keep ample margin
@@ -51,6 +51,12 @@ FLAG_PAYMENT_AFTER_REFUND = "payment_after_refund"
 FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
 FLAG_PARTIAL_REFUND = "partial_refund"
 FLAG_ISSUANCE_FAILED = "issuance_failed"
+
+
+class PaidChanges(Protocol):
+    """What the payment handler needs of the change use case (``ChangeService``)."""
+
+    def apply_paid(self, app: Application, event: PaymentEventRecord, payment_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ class PaymentService:
         clock: Clock,
         *,
         metrics: Metrics,
+        changes: PaidChanges | None = None,
     ) -> None:
+        self._changes = changes
         self._store = store
         self._registry = registry
         self._issuance = issuance
@@ -154,6 +162,15 @@ class PaymentService:
     ) -> WebhookOutcome:
         if app.status is Status.ISSUED and app.payment_id == event.payment_id:
             return WebhookOutcome("duplicate")  # another event id for the same payment
+        change = app.change
+        if change is not None and change.payment_id == event.payment_id:
+            return WebhookOutcome("duplicate")  # the change fee's payment, already applied
+        if (
+            app.status is Status.ISSUED
+            and change is not None
+            and change.state == "awaiting_payment"
+        ):
+            return self._change_paid(event, app, marker, now)
         if app.status in (Status.ISSUED, Status.EXPIRED, Status.SUPERSEDED):
             return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, event.payment_id)
         if app.status is Status.CANCELLED:
@@ -187,6 +204,25 @@ class PaymentService:
             return self._flag(app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra)
         self._metrics.count("PermitsIssued")
         log.info("permit issued", extra={"application_id": app.id, "event_id": event.event_id})
+        return WebhookOutcome("issued")
+
+    def _change_paid(
+        self, event: PaymentEvent, app: Application, marker: PaymentEventRecord, now: datetime
+    ) -> WebhookOutcome:
+        """A change fee paid (issue 15): the pending change is applied in this transaction."""
+        change = app.change
+        assert change is not None
+        if (event.amount_cents, event.currency) != (change.fee_cents, change.currency):
+            return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, event.payment_id)
+        if self._changes is None:
+            return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, event.payment_id)
+        try:
+            self._changes.apply_paid(app, marker, event.payment_id)
+        except (IssuanceFailedError, PlateTakenError) as error:
+            extra = {"reason": type(error).__name__, "change_id": change.id}
+            return self._flag(app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra)
+        self._metrics.count("PermitsIssued")
+        log.info("change applied", extra={"application_id": app.id, "event_id": event.event_id})
         return WebhookOutcome("issued")
 
     def _refunded(

@@ -7,11 +7,14 @@ audit entry; the old QR verifies as superseded (or revoked) at once, the new one
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chalicelib.config import APP_ROOT
 from tests.conftest import FixedClock
 from tests.integration.payment_helpers import (
     EXAMPLE,
@@ -32,8 +35,32 @@ OTHER_ZONE = {**SAME_ZONE, "street": "Markt", "house_number": "1"}  # zone A
 NO_ZONE = {**SAME_ZONE, "street": "Hohenzollernstraße", "house_number": "61"}  # past zone E
 
 
+def free_change_registry(tmp_path: Path) -> Any:
+    """The published forms, but the resident permit without its change fee."""
+    from chalicelib.services.form_registry import FormRegistry
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(APP_ROOT / "schemas", schemas)
+    path = schemas / "resident-parking-permit.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    del schema["x-service"]["change_fee"]
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    return FormRegistry(schemas)
+
+
 @pytest.fixture
-def world(settings: Any, dynamodb_client: Any, clock: FixedClock) -> Iterator[PaymentWorld]:
+def world(
+    settings: Any, dynamodb_client: Any, clock: FixedClock, tmp_path: Path
+) -> Iterator[PaymentWorld]:
+    """Changes are free here (the fee path has its own tests below)."""
+    registry = free_change_registry(tmp_path)
+    with open_world(settings, dynamodb_client, clock, registry=registry) as opened:
+        yield opened
+
+
+@pytest.fixture
+def fee_world(settings: Any, dynamodb_client: Any, clock: FixedClock) -> Iterator[PaymentWorld]:
+    """The published forms: the resident permit's change costs 10 EUR."""
     with open_world(settings, dynamodb_client, clock) as opened:
         yield opened
 
@@ -224,3 +251,114 @@ def test_bad_move_is_422_naming_the_field_and_changes_nothing(
     assert pointer in [e["pointer"] for e in response.json_body["errors"]]
     assert world.items() == before
     assert world.verify(token).json_body["result"] == "valid"
+
+
+# -- with the form's change fee ---------------------------------------------------------------
+
+CHANGE_FEE = 1000
+
+
+def _pay_change(world: PaymentWorld, checkout_url: str) -> Any:
+    """The sandbox's own signed webhook for the change's checkout, as paying would send."""
+    session = world.session_of(checkout_url)
+    assert session.amount_cents == CHANGE_FEE
+    headers, body = world.provider.build_webhook(session, "succeeded")
+    return world.post_webhook(headers, body), (headers, body)
+
+
+def test_a_plate_change_with_a_fee_waits_for_payment_then_applies_once(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, old_token = _issued(world, "dn fe 1")
+    response = _post(world, app, "plate-change", {"plates": ["DN FE 2"]})
+    assert response.status_code == 202, response.body
+    body = response.json_body
+    assert body["result"] == "payment_required"
+    assert body["pending_change"]["fee"] == {"amount_cents": CHANGE_FEE, "currency": "EUR"}
+    checkout_url = body["checkout_url"]
+    assert body["pending_change"]["checkout_url"] == checkout_url
+    # Until paid, nothing changes for the permit: the old QR stays valid.
+    assert world.verify(old_token).json_body["result"] == "valid"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED"]
+    assert world.status(app).json_body["permit"]["plates"] == ["DNFE1"]
+    assert world.container.checkout.is_payable(app.id)
+
+    paid, delivery = _pay_change(world, checkout_url)
+    assert paid.status_code == 200, paid.body
+    assert paid.json_body["result"] == "issued"
+    status = world.status(app).json_body
+    assert status["permit"]["plates"] == ["DNFE2"]
+    assert "pending_change" not in status
+    new_token = status["permit"]["verify_url"].split("#", 1)[1]
+    assert world.verify(old_token).json_body["result"] == "superseded"
+    assert world.verify(new_token).json_body["result"] == "valid"
+    assert not world.container.checkout.is_payable(app.id)
+
+    # The same delivery again, and another event id for the same payment: applied once.
+    assert world.post_webhook(*delivery).json_body["result"] == "duplicate"
+    session = world.session_of(checkout_url)
+    again = world.webhook("payment.succeeded", app.id, session.payment_id, amount_cents=CHANGE_FEE)
+    assert again.json_body["result"] == "duplicate"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED", "SUPERSEDED"]
+    assert world.audit_events(app.id).count("superseded") == 1
+    assert world.flags(app.id) == []
+
+
+def test_a_change_fee_for_the_wrong_amount_is_flagged_and_changes_nothing(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, token = _issued(world, "dn fe 3")
+    response = _post(world, app, "plate-change", {"plates": ["DN FE 4"]})
+    assert response.status_code == 202
+    session = world.session_of(response.json_body["checkout_url"])
+    result = world.webhook("payment.succeeded", app.id, session.payment_id, amount_cents=999)
+    assert result.json_body["result"] == "flagged"
+    assert world.verify(token).json_body["result"] == "valid"
+    assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED"]
+
+
+def test_a_plate_taken_before_payment_is_refused_at_once(fee_world: PaymentWorld) -> None:
+    world = fee_world
+    _issued(world, "dn fe 5")
+    app, _ = _issued(world, "dn fe 6")
+    before = world.items()
+    response = _post(world, app, "plate-change", {"plates": ["DNFE5"]})
+    assert response.status_code == 409
+    assert response.json_body["errors"][0]["pointer"] == "/plates/0"
+    assert world.items() == before
+
+
+def test_a_plate_taken_while_the_fee_was_open_flags_the_payment_for_staff(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, token = _issued(world, "dn fe 7")
+    response = _post(world, app, "plate-change", {"plates": ["DN FE 8"]})
+    assert response.status_code == 202
+    _issued(world, "dn fe 8")  # someone else gets a permit for that plate meanwhile
+    paid, _ = _pay_change(world, response.json_body["checkout_url"])
+    assert paid.status_code == 200
+    assert paid.json_body["result"] == "flagged"
+    assert world.flags(app.id) == ["issuance_failed"]
+    assert world.verify(token).json_body["result"] == "valid"
+
+
+def test_a_move_to_another_zone_costs_the_change_fee_a_move_within_does_not(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, token = _issued(world, "dn fe 9")
+    within = _post(world, app, "move", {"address": SAME_ZONE})
+    assert within.status_code == 200
+    assert within.json_body["result"] == "address_updated"
+    away = _post(world, app, "move", {"address": OTHER_ZONE})
+    assert away.status_code == 202, away.body
+    assert world.verify(token).json_body["result"] == "valid"
+    paid, _ = _pay_change(world, away.json_body["checkout_url"])
+    assert paid.json_body["result"] == "issued"
+    status = world.status(app).json_body
+    assert status["permit"]["zone"] == "A"
+    assert world.verify(token).json_body["result"] == "superseded"
+    assert _stored_data(world, app)["address"]["street"] == "Markt"

@@ -22,6 +22,7 @@ from chalicelib.domain.records import (
     IdempotencyRecord,
     OutboxMessage,
     PaymentEventRecord,
+    PendingChange,
     PermitRecord,
     PermitSummary,
     PlateClaim,
@@ -215,7 +216,59 @@ def application_item(app: Application) -> Item:
         item["renewal_id"] = _s(app.renewal_id)
     if app.anonymised_at is not None:
         item["anonymised_at"] = _s(app.anonymised_at.isoformat())
+    if app.change is not None:
+        item["change"] = _s(json.dumps(_change_json(app.change), ensure_ascii=False))
     return item
+
+
+def _change_json(change: PendingChange) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": change.id,
+        "kind": change.kind,
+        "fee_cents": change.fee_cents,
+        "currency": change.currency,
+        "requested_at": change.requested_at.isoformat(),
+        "zone": change.zone,
+        "document": change.document,
+        "state": change.state,
+        "payment_id": change.payment_id,
+    }
+    if change.checkout is not None:
+        c = change.checkout
+        out["checkout"] = {
+            "provider": c.provider,
+            "checkout_id": c.checkout_id,
+            "checkout_url": c.checkout_url,
+            "created_at": c.created_at.isoformat(),
+            "expires_at": c.expires_at.isoformat() if c.expires_at else None,
+        }
+    return out
+
+
+def _change_from(text: str) -> PendingChange:
+    raw = json.loads(text)
+    checkout = None
+    if raw.get("checkout"):
+        c = raw["checkout"]
+        checkout = CheckoutInfo(
+            provider=c["provider"],
+            checkout_id=c["checkout_id"],
+            checkout_url=c["checkout_url"],
+            created_at=datetime.fromisoformat(c["created_at"]),
+            expires_at=datetime.fromisoformat(c["expires_at"]) if c.get("expires_at") else None,
+        )
+    return PendingChange(
+        id=raw["id"],
+        kind=raw["kind"],
+        fee_cents=int(raw["fee_cents"]),
+        currency=raw["currency"],
+        requested_at=datetime.fromisoformat(raw["requested_at"]),
+        zone=raw["zone"],
+        document=raw.get("document"),
+        checkout=checkout,
+        state=raw.get("state", "awaiting_payment"),
+        payment_id=raw.get("payment_id"),
+    )
 
 
 def application_from_item(item: Item) -> Application:
@@ -255,6 +308,7 @@ def application_from_item(item: Item) -> Application:
             datetime.fromisoformat(item["anonymised_at"]["S"]) if "anonymised_at" in item else None
         ),
         email_hash=item["email_hash"]["S"] if "email_hash" in item else None,
+        change=_change_from(item["change"]["S"]) if "change" in item else None,
     )
 
 

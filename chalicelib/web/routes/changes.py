@@ -3,7 +3,9 @@
 JSON, authorised by the application's access token (Bearer), as the rest of the citizen API:
 
 - ``POST /api/applications/{id}/plate-change`` with ``{plates: [...]}``: 201 with the new
-  permit (the old one verifies as superseded at once);
+  permit (the old one verifies as superseded at once), or, when the form sets a change fee,
+  202 with ``checkout_url`` and ``pending_change``: the payment's webhook then issues the new
+  permit (the old one stays valid until then);
 - ``POST /api/applications/{id}/move`` with ``{address: {...}, confirm_end?: true}``: 200
   with the address updated (same zone), 201 with a new permit (another zone), 200 with the
   permit ended (no zone; only with ``confirm_end``, else 409 naming ``/confirm_end``).
@@ -38,11 +40,14 @@ def change_body(outcome: Any) -> dict[str, Any]:
     if outcome.old_number is not None:
         key = "ended_permit_number" if outcome.result == "ended" else "superseded_permit_number"
         body[key] = outcome.old_number
+    if outcome.checkout_url is not None:
+        body["checkout_url"] = outcome.checkout_url
     return body
 
 
 def _status(outcome: Any) -> int:
-    return 201 if outcome.result == "superseded" else 200
+    """201 a new permit, 202 a change waiting for its fee, 200 otherwise."""
+    return {"superseded": 201, "payment_required": 202}.get(outcome.result, 200)
 
 
 def _object_body() -> dict[str, Any]:
