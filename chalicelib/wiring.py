@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.services.keyring import KeyRing
     from chalicelib.services.links import CitizenLinks
     from chalicelib.services.notifications import Notifier
+    from chalicelib.services.payment_export import PaymentExport
     from chalicelib.services.payments import PaymentService
     from chalicelib.services.permit_lifecycle import PermitLifecycle
     from chalicelib.services.ports import (
@@ -510,6 +511,12 @@ class Container:
         from chalicelib.services.staff_queue import StaffQueue
 
         return StaffQueue(self.store, self.clock, self.subkey("staff-queue-cursor"))
+
+    @functools.cached_property
+    def payment_export(self) -> PaymentExport:
+        from chalicelib.services.payment_export import PaymentExport
+
+        return PaymentExport(self.store)
 
     @functools.cached_property
     def staff_search(self) -> StaffSearch:

@@ -112,6 +112,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Eine Änderung wartet noch auf die Zahlung. Bitte bezahlen Sie sie zuerst.",
         "A change is still waiting for payment. Please pay for it first.",
     ),
+    "range_reversed": (
+        "Das Ende des Zeitraums liegt vor seinem Anfang.",
+        "The end of the range is before its start.",
+    ),
+    "range_too_long": (
+        "Höchstens {limit} Tage auf einmal.",
+        "At most {limit} days at a time.",
+    ),
     "cursor_invalid": (
         "Dieser Seitenverweis ist ungültig oder gehört zu anderen Filtern. Bitte neu beginnen.",
         "This page link is invalid or belongs to other filters. Please start again.",

@@ -19,6 +19,7 @@ __all__ = [
     "CheckoutInfo",
     "Draft",
     "IdempotencyRecord",
+    "LedgerEntry",
     "OutboxMessage",
     "PaymentEventRecord",
     "PendingChange",
@@ -109,6 +110,10 @@ class Application:
     #: HMAC of the normalised e-mail address (``domain/email_lookup.py``): the key of the
     #: staff e-mail search index. Never the address itself.
     email_hash: str | None = None
+    #: The total refunded so far per payment id, as the provider last reported it (the
+    #: largest total seen): the ledger books only the difference to it, so duplicated and
+    #: out-of-order refund events book each cent once.
+    refunded: tuple[tuple[str, int], ...] = ()
     change: PendingChange | None = None  # a paid change by the citizen (issue 15 item 3)
 
     def advance(self, target: Status, at: datetime, **changes: Any) -> Application:
@@ -232,3 +237,26 @@ class OutboxMessage:
     params: dict[str, str]
     created_at: datetime
     expires_at: int
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One line of the finance ledger: money in, money out, or a permit issued.
+
+    Written in the same transaction as the state change that it books (see
+    ``adapters/dynamodb/items.ledger_item``). ``amount_cents`` is never negative: ``kind``
+    says the direction (``payment`` in, ``refund`` out, ``issuance`` the fee the permit was
+    issued for). ``day`` is the Berlin day the service received the event.
+    """
+
+    day: date
+    at: datetime
+    kind: str  # payment | refund | issuance
+    application_id: str
+    form_id: str
+    amount_cents: int
+    currency: str
+    provider: str = ""
+    payment_id: str = ""
+    event_id: str = ""
+    permit_number: str = ""

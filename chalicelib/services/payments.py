@@ -9,15 +9,23 @@ staff. Only a verified ``payment.succeeded`` for the right amount issues a permi
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib import logs
+from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.pointers import resolve_pointer
-from chalicelib.domain.records import Application, AuditEntry, OutboxMessage, PaymentEventRecord
+from chalicelib.domain.records import (
+    Application,
+    AuditEntry,
+    LedgerEntry,
+    OutboxMessage,
+    PaymentEventRecord,
+)
 from chalicelib.services.issuance import IssuanceFailedError, Issuer
 from chalicelib.services.notifications import issued_mail
 from chalicelib.services.ports import (
@@ -148,12 +156,15 @@ class PaymentService:
         now: datetime,
         payment_id: str,
         extra: dict[str, str] | None = None,
+        *,
+        ledger: Sequence[LedgerEntry] = (),
+        changes: dict[str, Any] | None = None,
     ) -> WebhookOutcome:
         flags = app.flags if flag in app.flags else (*app.flags, flag)
-        after = app.with_changes(now, flags=flags)
+        after = app.with_changes(now, flags=flags, **(changes or {}))
         detail = {"flag": flag, "payment_id": payment_id, **(extra or {})}
         audit = AuditEntry(app.id, now, "flagged", app.status, app.status, marker.provider, detail)
-        self._store.save(app, after, [audit], event=marker)
+        self._store.save(app, after, [audit], event=marker, ledger=ledger)
         log.warning("application %s flagged for staff: %s", app.id, flag)
         return WebhookOutcome("flagged")
 
@@ -171,17 +182,20 @@ class PaymentService:
             and change.state == "awaiting_payment"
         ):
             return self._change_paid(event, app, marker, now)
+        # Money came in, whatever becomes of it (issued, or flagged for a refund): booked.
+        paid = [_ledger(marker, event, app, now, "payment", event.amount_cents)]
+        pid = event.payment_id
         if app.status in (Status.ISSUED, Status.EXPIRED, Status.SUPERSEDED):
-            return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, event.payment_id)
+            return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, pid, ledger=paid)
         if app.status is Status.CANCELLED:
-            return self._flag(app, FLAG_LATE_PAYMENT, marker, now, event.payment_id)
+            return self._flag(app, FLAG_LATE_PAYMENT, marker, now, pid, ledger=paid)
         if app.status is Status.REVOKED:
-            return self._flag(app, FLAG_PAYMENT_AFTER_REVOCATION, marker, now, event.payment_id)
+            return self._flag(app, FLAG_PAYMENT_AFTER_REVOCATION, marker, now, pid, ledger=paid)
         if (event.amount_cents, event.currency) != (app.fee_cents, app.currency):
-            return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, event.payment_id)
+            return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, pid, ledger=paid)
         if f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}" in app.flags:
             # Paid back before we heard it was paid: not a payment (and not a cancellation).
-            return self._flag(app, FLAG_PAYMENT_AFTER_REFUND, marker, now, event.payment_id)
+            return self._flag(app, FLAG_PAYMENT_AFTER_REFUND, marker, now, pid, ledger=paid)
         try:
             form = self._registry.get(app.form_id)
             if form is None:
@@ -189,6 +203,8 @@ class PaymentService:
             new = self._issuance.build(
                 form, app, actor=marker.provider, payment_id=event.payment_id, now=now
             )
+            issuance = _ledger(marker, event, app, now, "issuance", app.fee_cents)
+            issuance = replace(issuance, event_id="", permit_number=new.permit.number)
             self._store.save(
                 app,
                 new.application,
@@ -196,12 +212,15 @@ class PaymentService:
                 event=marker,
                 new_permit=new.permit,
                 outbox=_issued_mails(form, app, now),
+                ledger=[*paid, issuance],
             )
         except (IssuanceFailedError, PlateTakenError) as error:
             # Paid, but no permit can be issued (data the token cannot hold, the plate has
             # an active permit meanwhile): staff decide; the provider stops retrying.
             extra = {"reason": type(error).__name__}
-            return self._flag(app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra)
+            return self._flag(
+                app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra, ledger=paid
+            )
         self._metrics.count("PermitsIssued")
         log.info("permit issued", extra={"application_id": app.id, "event_id": event.event_id})
         return WebhookOutcome("issued")
@@ -228,14 +247,33 @@ class PaymentService:
     def _refunded(
         self, event: PaymentEvent, app: Application, marker: PaymentEventRecord, now: datetime
     ) -> WebhookOutcome:
+        # The provider reports the payment's refunded total: book what is new in it, once.
+        total = event.refunded_cents or event.amount_cents
+        known = dict(app.refunded)
+        booked = known.get(event.payment_id, 0)
+        ledger: list[LedgerEntry] = []
+        changes: dict[str, Any] = {}
+        if total > booked:
+            ledger.append(_ledger(marker, event, app, now, "refund", total - booked))
+            known[event.payment_id] = total
+            changes["refunded"] = tuple(sorted(known.items()))
         issued = app.status is Status.ISSUED and app.payment_id == event.payment_id
         if issued and app.permit and event.refunded_cents < app.fee_cents:
             # Part of the fee paid back (a goodwill refund, a correction): the permit stays
             # valid and staff decide. A later event whose total covers the fee revokes.
             extra = {"refunded_cents": str(event.refunded_cents)}
-            return self._flag(app, FLAG_PARTIAL_REFUND, marker, now, event.payment_id, extra)
+            return self._flag(
+                app,
+                FLAG_PARTIAL_REFUND,
+                marker,
+                now,
+                event.payment_id,
+                extra,
+                ledger=ledger,
+                changes=changes,
+            )
         if issued and app.permit:
-            after = app.advance(Status.REVOKED, now)
+            after = app.advance(Status.REVOKED, now, **changes)
             detail = {
                 "reason": "refunded",
                 "payment_id": event.payment_id,
@@ -245,7 +283,9 @@ class PaymentService:
                 app.id, now, "revoked", app.status, Status.REVOKED, marker.provider, detail
             )
             permit_status = (app.permit.serial, Status.ISSUED, Status.REVOKED)
-            self._store.save(app, after, [audit], event=marker, permit_status=permit_status)
+            self._store.save(
+                app, after, [audit], event=marker, permit_status=permit_status, ledger=ledger
+            )
             return WebhookOutcome("revoked")
         if app.status is Status.REVOKED and app.payment_id == event.payment_id:
             # A further refund event for the payment that was already refunded (a duplicate
@@ -254,12 +294,38 @@ class PaymentService:
             audit = AuditEntry(
                 app.id, now, "refund_recorded", app.status, app.status, marker.provider, detail
             )
-            self._store.record_event(marker, audit, app.version)
+            if ledger:  # more money went back than booked so far: book it with the record
+                after = app.with_changes(now, **changes)
+                self._store.save(app, after, [audit], event=marker, ledger=ledger)
+            else:
+                self._store.record_event(marker, audit, app.version)
             return WebhookOutcome("recorded")
         # Refund before (or without) the success event: remember it, so a late success for
         # this payment does not issue a permit that was already paid back.
         flag = f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}"
-        return self._flag(app, flag, marker, now, event.payment_id)
+        return self._flag(app, flag, marker, now, event.payment_id, ledger=ledger, changes=changes)
+
+
+def _ledger(
+    marker: PaymentEventRecord,
+    event: PaymentEvent,
+    app: Application,
+    now: datetime,
+    kind: str,
+    amount_cents: int,
+) -> LedgerEntry:
+    return LedgerEntry(
+        day=berlin_today(now),
+        at=now,
+        kind=kind,
+        application_id=app.id,
+        form_id=app.form_id,
+        amount_cents=amount_cents,
+        currency=event.currency or app.currency,
+        provider=marker.provider,
+        payment_id=event.payment_id,
+        event_id=event.event_id,
+    )
 
 
 def _issued_mails(form: Any, app: Application, now: datetime) -> list[OutboxMessage]:

@@ -18,6 +18,7 @@ from chalicelib.domain.records import (
     AuditEntry,
     Draft,
     IdempotencyRecord,
+    LedgerEntry,
     OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
@@ -233,6 +234,7 @@ class ApplicationStore(Protocol):
         permit: PermitRecord | None = None,
         plate_claims: Sequence[PlateClaim] = (),
         outbox: Sequence[OutboxMessage] = (),
+        ledger: Sequence[LedgerEntry] = (),
     ) -> None: ...
 
     def save(
@@ -245,11 +247,16 @@ class ApplicationStore(Protocol):
         new_permit: PermitRecord | None = None,
         permit_status: tuple[int, Status, Status] | None = None,
         outbox: Sequence[OutboxMessage] = (),
+        ledger: Sequence[LedgerEntry] = (),
     ) -> None: ...
 
     def record_event(
         self, event: PaymentEventRecord, audit: AuditEntry, app_version: int = 0
     ) -> None: ...
+
+    def ledger_entries(self, day: date) -> list[LedgerEntry]:
+        """The finance ledger's lines of one Berlin day, in time order."""
+        ...
 
     def add_audit(self, entry: AuditEntry, app_version: int) -> None:
         """Write one audit entry alone (a view of personal data); raises when it cannot."""

@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import derived_access_token, hash_token
@@ -27,6 +27,7 @@ from chalicelib.domain.records import (
     Application,
     AuditEntry,
     IdempotencyRecord,
+    LedgerEntry,
     OutboxMessage,
     PermitRecord,
     PlateClaim,
@@ -154,7 +155,13 @@ class SubmissionService:
         claims = plate_claims(form, app, permit)
         try:
             self._store.create_application(
-                app, audits, idem, permit, plate_claims=claims, outbox=outbox
+                app,
+                audits,
+                idem,
+                permit,
+                plate_claims=claims,
+                outbox=outbox,
+                ledger=_free_issuance(app, permit, now),
             )
         except IdempotencyKeyUsedError as used:
             assert idempotency_key is not None
@@ -246,3 +253,23 @@ def _public_body(app: Application) -> dict[str, Any]:
     if app.fee_breakdown is not None:
         fee["breakdown"] = app.fee_breakdown
     return {"id": app.id, "status": app.status.value, "fee": fee}
+
+
+def _free_issuance(
+    app: Application, permit: PermitRecord | None, now: datetime
+) -> list[LedgerEntry]:
+    """A free form's permit is booked too: finance counts every permit issued, paid or not."""
+    if permit is None:
+        return []
+    return [
+        LedgerEntry(
+            day=berlin_today(now),
+            at=now,
+            kind="issuance",
+            application_id=app.id,
+            form_id=app.form_id,
+            amount_cents=0,
+            currency=app.currency,
+            permit_number=permit.number,
+        )
+    ]

@@ -179,6 +179,7 @@ def kind_of(item: dict[str, Any]) -> str:
         "IDEM": "idempotency",
         "PLATE": "plate_claim",
         "OUTBOX": "outbox",
+        "LEDGER": "ledger",
     }.get(pk.partition("#")[0], "other")
 
 

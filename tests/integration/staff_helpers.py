@@ -88,6 +88,30 @@ class StaffWorld:
         result: str = self.container.payments.apply("sandbox", event).result
         return result
 
+    def webhook(
+        self,
+        event_type: str,
+        applied: Applied,
+        payment_id: str,
+        amount_cents: int | None = None,
+        refunded_cents: int | None = None,
+        event_id: str | None = None,
+    ) -> tuple[str, str]:
+        """A signed sandbox webhook over HTTP; returns (event id, the service's result)."""
+        from tests.integration.payment_helpers import event_body, signed_webhook
+
+        event_id = event_id or f"evt_{applied.id[:6]}_{next(self._events)}"
+        amount = applied.fee_cents if amount_cents is None else amount_cents
+        body = event_body(event_type, applied.id, payment_id, amount, "EUR", refunded_cents)
+        timestamp = int(self.container.clock.now().timestamp())
+        response = self.client.http.post(
+            "/api/payments/sandbox/webhook",
+            body=body,
+            headers=signed_webhook(body, event_id, timestamp),
+        )
+        assert response.status_code == 200, response.body
+        return event_id, str(json.loads(response.body)["result"])
+
     def get(self, path: str, **headers: str) -> Any:
         return self.client.http.get(path, headers={**STAFF, **headers})
 

@@ -40,6 +40,7 @@ REQUIRED_ROLE: dict[tuple[str, str], Role | None] = {
     ("POST", "/staff/applications/{application_id}/supersede"): Role.CLERK,
     ("POST", "/api/staff/applications/{application_id}/flags/resolve"): Role.CLERK,
     ("POST", "/api/staff/applications/{application_id}/cancel"): Role.CLERK,
+    ("GET", "/api/staff/exports/payments"): Role.ADMIN,
     # Sign-in itself: public by nature (the gate sends people here).
     ("GET", "/staff/signin"): None,
     ("GET", "/staff/signin/callback"): None,

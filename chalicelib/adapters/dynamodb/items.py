@@ -20,6 +20,7 @@ from chalicelib.domain.records import (
     CheckoutInfo,
     Draft,
     IdempotencyRecord,
+    LedgerEntry,
     OutboxMessage,
     PaymentEventRecord,
     PendingChange,
@@ -185,6 +186,8 @@ def application_item(app: Application) -> Item:
     }
     if app.email_hash:
         item["email_hash"] = _s(app.email_hash)
+    if app.refunded:
+        item["refunded"] = {"M": {pid: _n(cents) for pid, cents in app.refunded}}
     if app.checkout is not None:
         item["checkout"] = {
             "M": {
@@ -308,6 +311,9 @@ def application_from_item(item: Item) -> Application:
             datetime.fromisoformat(item["anonymised_at"]["S"]) if "anonymised_at" in item else None
         ),
         email_hash=item["email_hash"]["S"] if "email_hash" in item else None,
+        refunded=tuple(
+            sorted((pid, int(v["N"])) for pid, v in item.get("refunded", {}).get("M", {}).items())
+        ),
         change=_change_from(item["change"]["S"]) if "change" in item else None,
     )
 
@@ -587,3 +593,50 @@ def is_permit_status_record(record: Mapping[str, Any]) -> bool:
         return False
     keys = record.get("dynamodb", {}).get("Keys", {})
     return bool(keys.get("PK", {}).get("S") == PERMIT_STATUS_PARTITION)
+
+
+def ledger_partition(day: date) -> str:
+    """One partition per Berlin day: a day's payments are one Query for the export.
+
+    A city books a few thousand payments a day at most, far below one partition's write
+    limit; the export reads at most 31 partitions.
+    """
+    return f"LEDGER#{day.isoformat()}"
+
+
+def ledger_item(entry: LedgerEntry) -> Item:
+    """Sort key: time, kind, then the event id (unique through the event's dedupe marker) or,
+    for an issuance, the application and permit number: no two lines share a key."""
+    tail = entry.event_id or f"{entry.application_id}#{entry.permit_number}"
+    return {
+        "PK": _s(ledger_partition(entry.day)),
+        "SK": _s(f"{entry.at.isoformat()}#{entry.kind}#{tail}"),
+        "type": _s("ledger"),
+        "day": _s(entry.day.isoformat()),
+        "at": _s(entry.at.isoformat()),
+        "kind": _s(entry.kind),
+        "application_id": _s(entry.application_id),
+        "form_id": _s(entry.form_id),
+        "amount_cents": _n(entry.amount_cents),
+        "currency": _s(entry.currency),
+        "provider": _s(entry.provider),
+        "payment_id": _s(entry.payment_id),
+        "event_id": _s(entry.event_id),
+        "permit_number": _s(entry.permit_number),
+    }
+
+
+def ledger_from_item(item: Item) -> LedgerEntry:
+    return LedgerEntry(
+        day=date.fromisoformat(item["day"]["S"]),
+        at=datetime.fromisoformat(item["at"]["S"]),
+        kind=item["kind"]["S"],
+        application_id=item["application_id"]["S"],
+        form_id=item["form_id"]["S"],
+        amount_cents=int(item["amount_cents"]["N"]),
+        currency=item["currency"]["S"],
+        provider=item["provider"]["S"],
+        payment_id=item["payment_id"]["S"],
+        event_id=item["event_id"]["S"],
+        permit_number=item["permit_number"]["S"],
+    )

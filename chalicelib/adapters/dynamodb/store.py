@@ -29,6 +29,7 @@ from chalicelib.domain.records import (
     AuditEntry,
     Draft,
     IdempotencyRecord,
+    LedgerEntry,
     OutboxMessage,
     PaymentEventRecord,
     PermitRecord,
@@ -232,6 +233,7 @@ class DynamoDBStore:
         permit: PermitRecord | None = None,
         plate_claims: Sequence[PlateClaim] = (),
         outbox: Sequence[OutboxMessage] = (),
+        ledger: Sequence[LedgerEntry] = (),
     ) -> None:
         """Create an application (and, for free forms, its permit) in one request.
 
@@ -270,6 +272,7 @@ class DynamoDBStore:
                 actions.append((f"plate:{claim.plate}", check))
         actions += _audit_actions(audits, app.version)
         actions += _outbox_actions(outbox)
+        actions += _ledger_actions(ledger)
         self._transact(actions)
 
     def save(
@@ -282,12 +285,13 @@ class DynamoDBStore:
         new_permit: PermitRecord | None = None,
         permit_status: tuple[int, Status, Status] | None = None,
         outbox: Sequence[OutboxMessage] = (),
+        ledger: Sequence[LedgerEntry] = (),
     ) -> None:
         """Write ``after`` only if the stored application is still ``before``.
 
         Optional parts of the same transaction: the dedupe marker of the provider event that
         caused the change, a new permit (must not exist) or a permit status change given as
-        (serial, expected status, new status).
+        (serial, expected status, new status), and the finance ledger's lines it books.
         """
         actions: list[tuple[str, dict[str, Any]]] = []
         listed = False  # whether this write puts a permit on the revocation list
@@ -323,6 +327,7 @@ class DynamoDBStore:
                 actions.append(("status_entry", _status_entry(after, serial, new_status)))
         actions += _audit_actions(audits, after.version)
         actions += _outbox_actions(outbox)
+        actions += _ledger_actions(ledger)
         self._transact(actions)
         if listed and self._on_permit_status_change is not None:
             try:
@@ -499,6 +504,22 @@ class DynamoDBStore:
         item["SK"] = {"S": f"{item['SK']['S']}#{secrets.token_hex(8)}"}
         self._transact([("audit", _put(item, _NEW))])
 
+    def ledger_entries(self, day: date) -> list[LedgerEntry]:
+        """Every ledger line of one Berlin day, in time order (one partition, all its pages)."""
+        entries: list[LedgerEntry] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": items.ledger_partition(day)}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._query_page(**query)
+            entries += [items.ledger_from_item(item) for item in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return entries
+            query["ExclusiveStartKey"] = last
+
     # -- drafts ----------------------------------------------------------------------------
 
     def get_draft(self, draft_id: str, now_epoch: int) -> Draft | None:
@@ -657,6 +678,10 @@ def _audit_actions(
         ("audit", _put(items.audit_item(entry, app_version * 10 + seq), _NEW))
         for seq, entry in enumerate(audits)
     ]
+
+
+def _ledger_actions(ledger: Sequence[LedgerEntry]) -> list[tuple[str, dict[str, Any]]]:
+    return [("ledger", _put(items.ledger_item(entry), _NEW)) for entry in ledger]
 
 
 def _outbox_actions(outbox: Sequence[OutboxMessage]) -> list[tuple[str, dict[str, Any]]]:

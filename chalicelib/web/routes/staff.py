@@ -101,3 +101,30 @@ def staff_cancel(application_id: str) -> Response:
     actor = require_staff(Role.CLERK).actor
     body = _body()
     return json_response(container().staff.cancel(application_id, actor, body.get("reason")))
+
+
+@bp.route("/api/staff/exports/payments", methods=["GET"])
+@guarded
+def staff_payment_export() -> Response:
+    """Finance's reconciliation: ``from``/``to`` (Berlin days, at most 31), JSON or CSV."""
+    require_staff(Role.ADMIN)
+    from chalicelib.services.payment_export import parse_range
+
+    start, end, fmt = parse_range(_query("from"), _query("to"), _query("format"))
+    export = container().payment_export.export(start, end)
+    if fmt == "json":
+        return json_response(export.as_json())
+    from chalicelib.domain.ledger_csv import ledger_csv
+
+    body = export.as_json()
+    return Response(
+        body=ledger_csv(body["entries"], body["totals"]),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": (
+                f'attachment; filename="zahlungen-{start.isoformat()}-{end.isoformat()}.csv"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
