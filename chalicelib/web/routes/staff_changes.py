@@ -22,6 +22,7 @@ from chalicelib.web.requests import parse_json_body
 from chalicelib.web.responses import json_response
 from chalicelib.web.routes.changes import change_body
 from chalicelib.web.staff_access import require_staff
+from chalicelib.web.staff_pages_kit import StaffPageKit
 
 __all__ = ["bp", "checked_reason"]
 
@@ -101,8 +102,8 @@ def _supersede_page(
 @bp.route("/staff/applications/{application_id}/supersede", methods=["GET"])
 @page_errors
 def supersede_page(application_id: str) -> Response:
-    require_staff(Role.CLERK)
-    return _supersede_page(PageKit(), application_id)
+    principal = require_staff(Role.CLERK)
+    return _supersede_page(StaffPageKit(principal), application_id)
 
 
 @bp.route(
@@ -113,8 +114,9 @@ def supersede_submit(application_id: str) -> Response:
     """Post/Redirect/Get: back to the application's page, where the new permit shows."""
     from chalicelib.domain.messages import message_for
 
-    actor = require_staff(Role.CLERK).actor
-    kit = PageKit()
+    principal = require_staff(Role.CLERK)
+    actor = principal.actor
+    kit = StaffPageKit(principal)
     fields = kit.form()
     plates_text = (fields.get("plates") or [""])[-1].strip()
     reason_text = (fields.get("reason") or [""])[-1].strip()
