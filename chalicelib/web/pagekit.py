@@ -240,6 +240,8 @@ def request_path() -> str:
 def _signin_redirect() -> Response | None:
     """303 to the staff sign-in for a GET of a staff page, remembering where to come back."""
     request = current_request()
+    if request.headers.get("authorization"):
+        return None  # a refused Bearer credential (a script, an expired token): 401, no detour
     path = request_path()
     if request.method.upper() not in ("GET", "HEAD") or not (
         path == "/staff" or path.startswith(("/staff/", "/staff?"))
