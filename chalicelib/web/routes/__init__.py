@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.web.routes import (
     applications,
+    change_pages,
     changes,
     fallback,
     forms,
@@ -30,6 +31,7 @@ BLUEPRINTS = (
     forms.bp,
     applications.bp,
     changes.bp,
+    change_pages.bp,
     payments.bp,
     verification.bp,
     site.bp,
