@@ -19,6 +19,7 @@ from chalicelib.web.routes import (
     site,
     staff,
     staff_changes,
+    staff_erasure,
     staff_signin,
     status,
     stripe_checkout,
@@ -43,5 +44,6 @@ BLUEPRINTS = (
     staff.bp,
     staff_signin.bp,
     staff_changes.bp,
+    staff_erasure.bp,
     fallback.bp,  # last: matched only when no other route is
 )
