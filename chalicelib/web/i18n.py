@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.domain.messages import pick_language
+from chalicelib.web.i18n_office import OFFICE_TEXTS
 
 __all__ = ["LANGUAGES", "choose_language", "translate"]
 
@@ -256,6 +257,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "subject": ("Betreff", "Subject"),
 }
+
+_TEXTS.update(OFFICE_TEXTS)  # the staff back office's words (``i18n_office.py``)
 
 
 def translate(key: str, lang: str, **params: object) -> str:

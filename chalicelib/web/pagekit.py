@@ -218,6 +218,8 @@ def _signin_redirect() -> Response | None:
     """303 to the staff sign-in for a GET of a staff page, remembering where to come back."""
     request = current_request()
     path = request_path()
+    if request.headers.get("authorization") is not None:
+        return None  # a script's refused Bearer token: 401, not an interactive sign-in
     if request.method.upper() not in ("GET", "HEAD") or not (
         path == "/staff" or path.startswith(("/staff/", "/staff?"))
     ):

@@ -17,6 +17,7 @@ from chalicelib.web.routes import (
     site,
     staff,
     staff_changes,
+    staff_office,
     staff_signin,
     status,
     stripe_checkout,
@@ -39,5 +40,6 @@ BLUEPRINTS = (
     staff.bp,
     staff_signin.bp,
     staff_changes.bp,
+    staff_office.bp,
     fallback.bp,  # last: matched only when no other route is
 )
