@@ -87,7 +87,8 @@ class LocalOidcProvider(LocalServer):
         import oidc_provider_mock
         import werkzeug.serving
 
-        app = flask.Flask("local-oidc-provider")
+        # Named after the package, so Flask finds its templates (the authorization page).
+        app = flask.Flask("oidc_provider_mock")
         app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = self._access_token
         oidc_provider_mock.init_app(
             app,

@@ -68,8 +68,9 @@ def local_environment(
     local_dir: Path = LOCAL_DIR,
     smtp_port: int = 1025,
     mail_dir: Path | None = None,
+    oidc_issuer: str = "",
 ) -> dict[str, str]:
-    """Everything the service reads, for the local stage."""
+    """Everything the service reads, for the local stage (staff sign-in at ``oidc_issuer``)."""
     from chalicelib.adapters.signing.local_key import ensure_local_key
 
     key_path = local_dir / "signing-key.pem"
@@ -104,7 +105,28 @@ def local_environment(
         # revoking call answers; the drain's stream consumer remakes it again (idempotent).
         PERMIT_STATUS_LIST_UPDATES="on-write",
     )
+    if oidc_issuer:
+        from scripts.oidc_server import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+
+        env.update(
+            PERMIT_OIDC_ISSUER=oidc_issuer,
+            PERMIT_OIDC_CLIENT_ID=LOCAL_CLIENT_ID,
+            PERMIT_OIDC_CLIENT_SECRET=LOCAL_CLIENT_SECRET,
+        )
     return env
+
+
+def print_staff_sign_in(issuer: str, staff_token: str) -> None:
+    """How to sign in to the staff area as each role, and the token for scripts."""
+    from scripts.oidc_server import STAFF_USERS
+
+    print(f"staff sign-in: http://{HOST}:{PORT}/staff  (OIDC provider on {issuer})")
+    print("  on the provider's page, press the predefined user of the role you want:")
+    for sub, groups in STAFF_USERS.items():
+        print(f"    {sub:<8} groups {', '.join(groups)}")
+    print("  ('no-role' shows what a member of no staff group sees)")
+    print(f"staff token for scripts (local only, role admin): {staff_token}")
+    print("  curl -H 'Authorization: Bearer <token>' .../api/staff/queue")
 
 
 def _stop_like_ctrl_c(signum: int, frame: object) -> None:
@@ -141,10 +163,12 @@ def main() -> int:
                 + (" (an unfinished last write was skipped)" if report.skipped_torn_line else "")
             )
     from scripts.local_mail import LocalMailServer
+    from scripts.oidc_server import LocalOidcProvider
     from scripts.stream_drain import drain_for
 
     mail = LocalMailServer(LOCAL_DIR / "mail").start()
-    env = local_environment(endpoint, smtp_port=mail.port)
+    oidc = LocalOidcProvider().start()
+    env = local_environment(endpoint, smtp_port=mail.port, oidc_issuer=oidc.issuer)
     client = boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
@@ -169,7 +193,7 @@ def main() -> int:
     drain = drain_for(env).start()
     print(f"mail (SMTP) on {HOST}:{mail.port}, kept in {mail.folder}; read it at /local/mail")
     print(f"permit-service on http://{HOST}:{PORT}/  (Ctrl-C stops)")
-    print(f"staff token (local only): {(LOCAL_DIR / 'staff-token').read_text().strip()}")
+    print_staff_sign_in(oidc.issuer, (LOCAL_DIR / "staff-token").read_text().strip())
     chalice = Path(sys.executable).parent / "chalice"
     command = [
         str(chalice),
@@ -197,6 +221,7 @@ def main() -> int:
     finally:
         drain.stop()
         mail.stop()
+        oidc.stop()
         if localstripe is not None:
             localstripe.stop()
         if server is not None:

@@ -135,6 +135,23 @@ class ChangeService:
         zone = app.permit.zone if app.permit else ""
         return self._change(form, app, document, zone, "plate_change")
 
+    def check_plates(self, app: Application, plates: Any) -> tuple[str, ...]:
+        """The normalised new plates if a plate change would be accepted now; writes nothing.
+
+        For the confirmation page: the same checks as ``change_plates`` (form rules, a
+        plate another permit holds), so the citizen confirms only what will go through.
+        """
+        form = self._issued_form(app)
+        document = self._with_plates(form, app, plates, allow_unchanged=False)
+        if app.permit is not None and app.permit.claimed_plates:
+            self._check_plates_free(form, app, document, self._clock.now())
+        return form.plates_in(document)
+
+    def change_fee(self, app: Application) -> int:
+        """What a change that issues a new permit costs for this application's form (cents)."""
+        form = self._registry.get(app.form_id)
+        return form.change_fee_cents if form is not None else 0
+
     def plan_move(self, app: Application, address: Any) -> MovePlan:
         """What moving to ``address`` would do, checked, without writing anything."""
         form = self._issued_form(app)

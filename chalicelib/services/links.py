@@ -8,6 +8,11 @@
   10 minutes from the status page, 7 days from the "permit issued" mail. It grants the PDF
   only (no status, no checkout) and is worth nothing after it expires; the API's Bearer
   token never travels in a URL.
+- **The renewal link** of a reminder mail is signed for one application and expires 30
+  days after the permit's end; like the private link it opens the application's page on
+  this browser (a session), where "Verlängern" is offered. The mail cannot carry the
+  private link itself: its token is derived from a seed that is kept only until the first
+  mail is sent.
 - **The resume link** of a saved draft carries the draft id and a nonce, signed; saving
   again replaces the nonce (older links die), submitting the draft ends it, and it expires
   with the draft (30 days).
@@ -33,6 +38,7 @@ class CitizenLinks:
         self._secret = app_secret
         self._pdf_key = purpose_key(app_secret, "pdf-link")
         self._resume_key = purpose_key(app_secret, "resume-link")
+        self._renewal_key = purpose_key(app_secret, "renewal-link")
 
     @property
     def base_url(self) -> str:
@@ -63,6 +69,24 @@ class CitizenLinks:
         if not expires or not sig or not expires.isdigit():
             return False
         if unsign(self._pdf_key, f"{application_id}|{expires}.{sig}") is None:
+            return False
+        return int(expires) > now_epoch
+
+    # -- renewal (the reminder mail) -------------------------------------------------------
+
+    def renewal_link(self, application_id: str, expires_at: int) -> str:
+        """Opens the application's page on any browser until ``expires_at``: the reminder
+        mail's link (the private link's token is never stored, so the mail cannot carry it)."""
+        signature = sign(self._renewal_key, f"{application_id}|{expires_at}").rpartition(".")[2]
+        return f"{self._base}/renew/{application_id}?expires={expires_at}&sig={signature}"
+
+    def renewal_link_valid(
+        self, application_id: str, expires: str | None, sig: str | None, now_epoch: int
+    ) -> bool:
+        """Signature first (constant time), then the expiry."""
+        if not expires or not sig or not expires.isdigit():
+            return False
+        if unsign(self._renewal_key, f"{application_id}|{expires}.{sig}") is None:
             return False
         return int(expires) > now_epoch
 

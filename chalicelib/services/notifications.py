@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.dates import berlin_today, format_de
 from chalicelib.domain.records import OutboxMessage
 from chalicelib.services.links import PDF_LINK_FROM_MAIL, CitizenLinks
 from chalicelib.services.ports import Clock, Mailer, MailMessage, OutboxStore
@@ -28,6 +29,7 @@ __all__ = [
     "Notifier",
     "issued_mail",
     "reissued_mail",
+    "reminder_mail",
     "resume_mail",
     "submitted_mail",
 ]
@@ -36,6 +38,7 @@ log = logging.getLogger("permit_service.mail")
 OUTBOX_RETENTION = timedelta(days=14)  # unsent messages older than this are dropped by TTL
 SENT_RETENTION = timedelta(days=7)  # a sent marker outlives every retry of its stream record
 LEASE_SECONDS = 120
+RENEWAL_LINK_GRACE = timedelta(days=30)  # the reminder's link works this long past the end
 
 
 class MailDeliveryError(Exception):
@@ -75,6 +78,32 @@ def reissued_mail(
     return _message("reissued", to, lang, params, now)
 
 
+def reminder_mail(
+    to: str,
+    lang: str,
+    form_id: str,
+    application_id: str,
+    *,
+    days: int,
+    valid_to: date,
+    renew_from: date,
+    now: datetime,
+) -> OutboxMessage:
+    """Before the end (``days`` before the last valid day): the permit ends, renew here.
+
+    The link is signed when the mail is composed (the job that writes this holds no secret):
+    it opens the application's page on this browser, where "Verlängern" is offered.
+    """
+    params = {
+        "form_id": form_id,
+        "application_id": application_id,
+        "days": str(days),
+        "valid_to": valid_to.isoformat(),
+        "renew_from": renew_from.isoformat(),
+    }
+    return _message("reminder", to, lang, params, now)
+
+
 def resume_mail(
     to: str, lang: str, form_id: str, draft_id: str, nonce: str, until: str, now: datetime
 ) -> OutboxMessage:
@@ -86,6 +115,10 @@ _SUBJECTS = {
     "submitted": ("Ihr Antrag: {title}", "Your application: {title}"),
     "issued": ("Ihr Ausweis ist ausgestellt: {title}", "Your permit has been issued: {title}"),
     "resume": ("Ihr gespeicherter Antrag: {title}", "Your saved application: {title}"),
+    "reminder": (
+        "Ihr Ausweis läuft am {end} ab: {title}",
+        "Your permit ends on {end}: {title}",
+    ),
     "reissued": (
         "Ihr neuer Ausweis ist ausgestellt: {title}",
         "Your new permit has been issued: {title}",
@@ -124,6 +157,18 @@ _BODIES = {
         " one.\n\nDownload the new permit (PDF; this link works until {until}):\n\n{link}\n\n"
         "After that, open the permit at any time with the private link from your first"
         " e-mail.\n\nKind regards\n{authority}\n",
+    ),
+    "reminder": (
+        "Guten Tag,\n\nIhr Ausweis „{title}“ (Antragsnummer {reference}) ist noch bis"
+        " einschließlich {end} gültig.\n\n{renew}\n\n{link}\n\n"
+        "Die Angaben Ihres letzten Antrags sind schon eingetragen; Sie bestätigen oder ändern"
+        " sie, geben Adresse und Erklärungen neu an und bezahlen wie gewohnt. Der neue Ausweis"
+        " gilt ab dem Tag nach dem Ende des alten.\n\nFreundliche Grüße\n{authority}\n",
+        "Hello,\n\nyour permit “{title}” (reference {reference}) is valid up to and including"
+        " {end}.\n\n{renew}\n\n{link}\n\n"
+        "The answers of your last application are filled in already; you confirm or change"
+        " them, give your address and the declarations again and pay as usual. The new permit"
+        " starts the day after the old one ends.\n\nKind regards\n{authority}\n",
     ),
     "resume": (
         "Guten Tag,\n\nSie haben Ihren Antrag „{title}“ gespeichert. Mit diesem Link machen"
@@ -195,6 +240,27 @@ class Notifier:
                 reference=app_id[:8].upper(),
                 link=self._links.pdf_link(app_id, int(expires.timestamp())),
                 until=_date(expires, english),
+            )
+        elif message.kind == "reminder":
+            app_id = params["application_id"]
+            end = date.fromisoformat(params["valid_to"])
+            renew_from = date.fromisoformat(params["renew_from"])
+            open_now = renew_from <= berlin_today(now)
+            # the link outlives the permit by a little: a renewal right after the end works
+            expires = datetime.combine(end + RENEWAL_LINK_GRACE, time(), tzinfo=UTC)
+            if english:
+                renew = "Renew it now:" if open_now else f"Renew it from {renew_from.isoformat()}:"
+            else:
+                renew = (
+                    "Verlängern Sie ihn jetzt:"
+                    if open_now
+                    else f"Ab {format_de(renew_from)} können Sie ihn verlängern:"
+                )
+            values.update(
+                reference=app_id[:8].upper(),
+                end=end.isoformat() if english else format_de(end),
+                renew=renew,
+                link=self._links.renewal_link(app_id, int(expires.timestamp())),
             )
         elif message.kind == "resume":
             link = self._links.resume_link(params["form_id"], params["draft_id"], params["nonce"])

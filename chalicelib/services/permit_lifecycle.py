@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.dates import add_months, berlin_today
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.pointers import resolve_pointer
 from chalicelib.domain.records import Application, AuditEntry, PermitRecord
+from chalicelib.services.notifications import reminder_mail
 from chalicelib.services.ports import ApplicationStore, Clock, LifecycleStore
 from chalicelib.services.store_errors import StaleApplicationError
 
@@ -107,14 +109,12 @@ class PermitLifecycle:
         clock: Clock,
         *,
         anonymiser: Anonymiser | None = None,
-        reminders: Callable[[PermitRecord, Application, FormDefinition, int], bool] | None = None,
         page_size: int = 100,
     ) -> None:
         self._store = store
         self._registry = registry
         self._clock = clock
         self._anonymiser = anonymiser
-        self._remind = reminders
         self._page_size = page_size
 
     # -- the run ---------------------------------------------------------------------------
@@ -134,11 +134,10 @@ class PermitLifecycle:
                 raise _OutOfTime
 
         try:
-            if self._remind is not None:
-                for day in _reminder_days(today, forms):
-                    for permit in self._store.permits_ending_on(day, self._page_size):
-                        check_time()
-                        self._reminder(permit, today, report)
+            for day in _reminder_days(today, forms):
+                for permit in self._store.permits_ending_on(day, self._page_size):
+                    check_time()
+                    self._reminder(permit, today, report)
             for back in range(EXPIRE_LOOKBACK_DAYS, 0, -1):
                 for permit in self._store.permits_ending_on(today - timedelta(days=back)):
                     check_time()
@@ -158,7 +157,7 @@ class PermitLifecycle:
     # -- the steps -------------------------------------------------------------------------
 
     def _reminder(self, permit: PermitRecord, today: date, report: LifecycleReport) -> None:
-        if permit.status is not Status.ISSUED or self._remind is None:
+        if permit.status is not Status.ISSUED:
             return
         form = self._registry.get(permit.form_id)
         if form is None:
@@ -175,10 +174,24 @@ class PermitLifecycle:
         if self._renewed(app):
             report.skipped["renewed"] += 1
             return
-        if self._remind(permit, app, form, days):
+        email = resolve_pointer(app.data, form.email_pointer) if form.email_pointer else None
+        if not isinstance(email, str) or not email:
+            report.skipped["no_email"] += 1  # a form without e-mail, or anonymised already
+            return
+        message = reminder_mail(
+            email,
+            app.lang,
+            form.id,
+            app.id,
+            days=days,
+            valid_to=permit.valid_to,
+            renew_from=permit.valid_to - timedelta(days=form.lifecycle.renewal_window_days),
+            now=self._clock.now(),
+        )
+        if self._store.mark_reminded(permit.serial, days, message):
             report.reminded += 1
         else:
-            report.skipped["reminded_already"] += 1
+            report.skipped["reminded_already"] += 1  # another run was quicker
 
     def _renewed(self, app: Application) -> bool:
         """Whether a renewal of ``app`` has been issued (then reminders would only confuse)."""

@@ -113,6 +113,25 @@ class PageKit:
             self._form = fields
         return self._form
 
+    # -- staff ---------------------------------------------------------------------------
+
+    def staff_nav(self) -> dict[str, str] | None:
+        """The staff navigation's data (role, sign-out CSRF token) once require_staff passed.
+
+        Every page template under ``staff/`` gets it on its own (``staff/base.html`` shows
+        it), so no staff route has to pass it.
+        """
+        from chalicelib.web.staff_access import current_principal
+
+        principal = current_principal()
+        if principal is None:
+            return None
+        return {
+            "role": principal.role.value,
+            "role_label": self.t(f"staff_role_{principal.role.value}"),
+            "csrf_token": self.csrf_token(),
+        }
+
     # -- answers -------------------------------------------------------------------------
 
     def switch_url(self) -> str:
@@ -130,6 +149,10 @@ class PageKit:
         **context: Any,
     ) -> Response:
         context.setdefault("errors", None)
+        if template.startswith("staff/") and "staff_nav" not in context:
+            nav = self.staff_nav()
+            if nav is not None:
+                context["staff_nav"] = nav
         context.setdefault("noindex", True)
         context.setdefault("scripts", True)
         context.setdefault("preload_fonts", ())
@@ -217,6 +240,8 @@ def request_path() -> str:
 def _signin_redirect() -> Response | None:
     """303 to the staff sign-in for a GET of a staff page, remembering where to come back."""
     request = current_request()
+    if request.headers.get("authorization"):
+        return None  # a refused Bearer credential (a script, an expired token): 401, no detour
     path = request_path()
     if request.headers.get("authorization") is not None:
         return None  # a script's refused Bearer token: 401, not an interactive sign-in

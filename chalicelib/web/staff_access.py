@@ -34,6 +34,7 @@ __all__ = [
     "CSRF_HEADER",
     "SAFE_METHODS",
     "STAFF_SESSION_COOKIE",
+    "current_principal",
     "require_staff",
     "staff_session_id",
 ]
@@ -47,10 +48,22 @@ _BEARER_JWT = re.compile(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]
 _MAX_JWT = 8192
 
 
+_PRINCIPAL_ATTRIBUTE = "permit_staff_principal"
+
+
 def require_staff(needed: Role) -> StaffPrincipal:
     principal = _authenticate()
     principal.require(needed)
+    # Kept on this request's object (Chalice makes a new one per request, so nothing
+    # outlives it): the page kit shows the staff navigation with this principal's role.
+    setattr(current_request(), _PRINCIPAL_ATTRIBUTE, principal)
     return principal
+
+
+def current_principal() -> StaffPrincipal | None:
+    """Who passed ``require_staff`` in this request, if anyone."""
+    principal = getattr(current_request(), _PRINCIPAL_ATTRIBUTE, None)
+    return principal if isinstance(principal, StaffPrincipal) else None
 
 
 def staff_session_id() -> str | None:

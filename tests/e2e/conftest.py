@@ -89,6 +89,8 @@ class LiveService:
     table_name: str
     log_path: Path
     mail_dir: Path
+    #: The local OIDC provider the service's staff sign-in trusts (scripts/oidc_server.py).
+    oidc: Any = None
     _example: dict[str, Any] = field(default_factory=dict)
 
     # -- mail -----------------------------------------------------------------------------
@@ -335,6 +337,7 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
     from chalicelib.adapters.dynamodb.table import create_table
     from scripts.local_mail import LocalMailServer
     from scripts.moto_server import LocalDynamoDB
+    from scripts.oidc_server import LocalOidcProvider
     from scripts.run_local import local_environment
     from scripts.stream_drain import drain_for
 
@@ -344,10 +347,15 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
         LocalDynamoDB(HOST, 0) as dynamodb_server,
         tempfile.TemporaryDirectory(prefix="e2e-service-") as workdir,
         LocalMailServer(Path(workdir) / "mail") as mail,
+        LocalOidcProvider() as oidc,
     ):
         env = {
             **local_environment(
-                dynamodb_server.endpoint, port, smtp_port=mail.port, mail_dir=mail.folder
+                dynamodb_server.endpoint,
+                port,
+                smtp_port=mail.port,
+                mail_dir=mail.folder,
+                oidc_issuer=oidc.issuer,
             ),
             # The suite runs its two halves side by side on two cores: moto in this process
             # answers slower than on an idle laptop. Fast 503s are tested in integration.
@@ -376,7 +384,7 @@ def _running_service(extra_env: Mapping[str, str] | None = None) -> Iterator[Liv
         drain = drain_for(env).start()
         try:
             _wait_until_serving(base_url, child, log_path)
-            yield LiveService(base_url, env, client, table_name, log_path, mail.folder)
+            yield LiveService(base_url, env, client, table_name, log_path, mail.folder, oidc)
         finally:
             drain.stop()
             _stop(child)

@@ -172,6 +172,8 @@ class FlakyStore:
 def kind_of(item: dict[str, Any]) -> str:
     pk, sk = item["PK"]["S"], item["SK"]["S"]
     if pk.startswith("APP#"):
+        if sk.startswith("MAIL#"):
+            return "mail"  # the application's record of a mail (kind, outbox id)
         return "application" if sk == "A" else "audit" if sk.startswith("AUDIT#") else "app-other"
     return {
         "PERMIT": "permit",

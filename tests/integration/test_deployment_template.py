@@ -421,3 +421,42 @@ def test_every_function_runs_under_a_role_defined_in_the_template(template: dict
     functions = _resources(template, "AWS::Serverless::Function")
     assert set(functions) == set(FUNCTION_ROLES)
     assert not list((REPO_ROOT / ".chalice").glob("policy-*.json"))
+
+
+# -- staff sign-in (issue 12): the Cognito user pool the API trusts ----------------------
+
+
+def test_staff_sign_in_is_a_cognito_pool_with_code_flow_secret_and_role_groups(
+    template: dict[str, Any],
+) -> None:
+    from chalicelib.config import DEFAULT_STAFF_GROUPS
+
+    (pool_name,) = _resources(template, "AWS::Cognito::UserPool")
+    pool = template["Resources"][pool_name]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["DeletionProtection"] == "ACTIVE"
+    (client_name,) = _resources(template, "AWS::Cognito::UserPoolClient")
+    client = template["Resources"][client_name]["Properties"]
+    assert client["UserPoolId"] == {"Ref": pool_name}
+    assert client["GenerateSecret"] is True
+    assert client["AllowedOAuthFlows"] == ["code"]  # authorization code (PKCE: sent by us)
+    assert client["AllowedOAuthScopes"] == ["openid"]  # no profile, no e-mail
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${DomainName}/staff/signin/callback"}]
+    (domain,) = _resources(template, "AWS::Cognito::UserPoolDomain").values()
+    assert domain["Properties"]["UserPoolId"] == {"Ref": pool_name}
+    groups = {
+        g["Properties"]["GroupName"]
+        for g in _resources(template, "AWS::Cognito::UserPoolGroup").values()
+        if g["Properties"]["UserPoolId"] == {"Ref": pool_name}
+    }
+    assert groups == {group for _, group in DEFAULT_STAFF_GROUPS}
+    api = _env(template, "APIHandler")
+    assert api["PERMIT_OIDC_ISSUER"] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${" + pool_name + "}"
+    }
+    assert api["PERMIT_OIDC_CLIENT_ID"] == {"Ref": client_name}
+    assert api["PERMIT_OIDC_GROUPS_CLAIM"] == "cognito:groups"
+    # The client secret comes from SSM like every secret, never from the template.
+    assert "oidc-client-secret" in api["PERMIT_SECRET_NAMES"].split(",")
+    assert "ClientSecret" not in json.dumps(template["Resources"]["APIHandler"])

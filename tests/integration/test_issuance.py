@@ -112,6 +112,7 @@ def test_paid_application_is_issued_once_with_number_validity_and_verify_url(
         "event": 1,
         "plate_claim": 1,
         "outbox": 2,
+        "mail": 2,  # the application's record of each mail
         "ledger": 2,  # the payment and the issuance, in the issuing transaction
     }
     assert world.audit_events(app.id) == ["submitted", "checkout_opened", "issued"]
@@ -494,6 +495,7 @@ def test_a_free_form_is_issued_by_the_submission_in_one_request(
             "permit": 1,
             "plate_claim": 1,
             "outbox": 2,
+            "mail": 2,
             "ledger": 1,  # a free permit is booked too (no payment line)
         }
         assert world.audit_events(app.id) == ["submitted", "issued"]

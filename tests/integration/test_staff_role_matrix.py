@@ -36,6 +36,8 @@ REQUIRED_ROLE: dict[tuple[str, str], Role | None] = {
     ("GET", "/api/staff/applications/{application_id}"): Role.VIEWER,
     ("POST", "/api/staff/applications/{application_id}/revoke"): Role.CLERK,
     ("POST", "/api/staff/applications/{application_id}/supersede"): Role.CLERK,
+    ("GET", "/staff/applications/{application_id}/supersede"): Role.CLERK,
+    ("POST", "/staff/applications/{application_id}/supersede"): Role.CLERK,
     ("POST", "/api/staff/applications/{application_id}/flags/resolve"): Role.CLERK,
     ("POST", "/api/staff/applications/{application_id}/cancel"): Role.CLERK,
     ("GET", "/api/staff/exports/payments"): Role.ADMIN,

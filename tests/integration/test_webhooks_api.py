@@ -273,6 +273,7 @@ def test_the_same_delivery_twenty_times_issues_one_permit(
         "event": 1,
         "plate_claim": 1,
         "outbox": 2,
+        "mail": 2,  # the application's record of each mail
         "ledger": 2,  # the payment and the permit it paid for, booked once
     }
     assert world.audit_events(waiting.id).count("issued") == 1

@@ -534,6 +534,28 @@ def outbox_item(message: OutboxMessage) -> Item:
     }
 
 
+MAIL_LOG_PREFIX = "MAIL#"
+
+
+#: Parameters a mail's record leaves out: they open the private link or a draft.
+_UNLOGGED_PARAMS = frozenset({"token_seed", "nonce"})
+
+
+def mail_log_item(application_id: str, message: OutboxMessage) -> Item:
+    """The application's record of one mail: what and when, never to whom (nor a secret)."""
+    logged = {k: _s(v) for k, v in message.params.items() if k not in _UNLOGGED_PARAMS}
+    return {
+        "PK": _s(f"APP#{application_id}"),
+        "SK": _s(f"{MAIL_LOG_PREFIX}{message.created_at.isoformat()}#{message.id}"),
+        "type": _s("mail"),
+        "kind": _s(message.kind),
+        "outbox_id": _s(message.id),
+        "lang": _s(message.lang),
+        "created_at": _s(message.created_at.isoformat()),
+        "params": {"M": logged},
+    }
+
+
 def outbox_from_item(item: Item) -> OutboxMessage:
     return OutboxMessage(
         id=item["id"]["S"],

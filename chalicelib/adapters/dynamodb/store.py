@@ -685,7 +685,17 @@ def _ledger_actions(ledger: Sequence[LedgerEntry]) -> list[tuple[str, dict[str, 
 
 
 def _outbox_actions(outbox: Sequence[OutboxMessage]) -> list[tuple[str, dict[str, Any]]]:
-    return [("outbox", _put(items.outbox_item(message), _NEW)) for message in outbox]
+    """Each mail, and for a mail about an application its entry in the application's
+    partition (kind and outbox id, no address): the data export lists the mails and the
+    anonymisation finds the ones still waiting, without a scan."""
+    actions: list[tuple[str, dict[str, Any]]] = []
+    for message in outbox:
+        actions.append(("outbox", _put(items.outbox_item(message), _NEW)))
+        application_id = message.params.get("application_id")
+        if application_id:
+            log_item = items.mail_log_item(application_id, message)
+            actions.append(("mail_log", _put(log_item, _NEW)))
+    return actions
 
 
 def _code(error: Any) -> str:

@@ -66,6 +66,7 @@ def status_page(application_id: str) -> Response:
     from chalicelib.domain.lifecycle import Status
     from chalicelib.services.links import PDF_LINK_FROM_PAGE
     from chalicelib.web.questions.views import format_money
+    from chalicelib.web.routes.change_pages import status_page_changes
 
     kit = PageKit()
     found = _session(kit, application_id)
@@ -101,6 +102,7 @@ def status_page(application_id: str) -> Response:
         refresh_url=f"/status/{app.id}",
         private_link=private,
         csrf=kit.csrf_token(),
+        **status_page_changes(kit, app),
     )
 
 
