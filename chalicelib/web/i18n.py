@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.domain.messages import pick_language
-from chalicelib.web.i18n_office import OFFICE_TEXTS
 from chalicelib.web.i18n_changes import CHANGE_TEXTS
+from chalicelib.web.i18n_office import OFFICE_TEXTS
 
 __all__ = ["LANGUAGES", "choose_language", "translate"]
 
