@@ -37,6 +37,35 @@ def _sign_in_at_provider(page: Page, user: str) -> None:
     page.wait_for_load_state()
 
 
+def test_clerk_signs_in_lands_on_the_requested_page_and_signs_out(
+    live_service: LiveService, page: Page
+) -> None:
+    page.set_default_timeout(PAGE_TIMEOUT)
+    base = live_service.base_url
+    submitted, _ = live_service.issue_permit()
+    wanted = f"/staff/applications/{submitted.id}/supersede"  # a clerk's page
+    page.goto(base + wanted)
+    assert page.url.startswith(live_service.oidc.issuer + "/oauth2/authorize"), page.url
+    _sign_in_at_provider(page, "clerk")
+    assert urlsplit(page.url).path == wanted, page.url
+    assert page.get_attribute("html", "lang") == "de"
+    role = page.locator("#staff-role")
+    assert "Sachbearbeitung" in role.inner_text()
+    cookies = {c["name"]: c for c in page.context.cookies(base)}
+    session = cookies["staff_session"]  # plain http locally: no __Host- prefix, no Secure
+    assert session["httpOnly"] and session["sameSite"] == "Lax" and session["path"] == "/"
+    assert session["expires"] == -1  # a browser-session cookie
+    assert_accessible(page, "staff page with navigation")
+    page.locator("#staff-signout").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Abgemeldet"
+    assert "staff_session" not in {c["name"] for c in page.context.cookies(base)}
+    assert_accessible(page, "signed out")
+    assert_reflows(page)
+    page.goto(base + wanted)  # signed out: back to the provider
+    assert page.url.startswith(live_service.oidc.issuer), page.url
+
+
 def test_member_of_no_staff_group_sees_the_no_role_page(
     live_service: LiveService, page: Page
 ) -> None:

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import FixedClock, table_items
 
 APP_ID = "0123456789abcdef0123456789abcdef"
+QUEUE = "/api/staff/queue/SUBMITTED/2026-11-21"
 
 
 @dataclass
@@ -208,6 +209,17 @@ def test_sign_out_ends_the_session_and_needs_csrf(
     )
     replay = Browser(signin_app, stolen)  # the old cookie, kept by someone: worthless now
     assert replay.request("GET", "/api/staff/queue/SUBMITTED/2026-11-21").status_code == 401
+
+
+def test_signing_in_again_replaces_the_session(signin_app: Any) -> None:
+    """A new session id at every sign-in, and the one the browser had before ends."""
+    browser = Browser(signin_app)
+    _sign_in(browser, "viewer")
+    first = dict(browser.cookies)
+    _sign_in(browser, "admin")
+    assert browser.cookies["__Host-staff_session"] != first["__Host-staff_session"]
+    assert Browser(signin_app, first).request("GET", QUEUE).status_code == 401
+    assert browser.request("GET", QUEUE).status_code == 200
 
 
 def test_member_of_no_staff_group_gets_the_no_role_page(signin_app: Any) -> None:

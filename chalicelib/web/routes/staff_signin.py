@@ -78,6 +78,7 @@ def staff_signin_callback() -> Response:
         return kit.message(
             401, "staff_signin_failed_title", "staff_signin_failed_text", _retry_link(kit)
         )
+    kit.c.staff_signin.sign_out(staff_session_id())  # a session this browser had ends now
     kit.set_cookies.append(
         security.set_cookie(STAFF_SESSION_COOKIE, signed_in.session_id, secure=kit.secure)
     )
