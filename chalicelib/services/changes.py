@@ -416,8 +416,12 @@ class ChangeService:
         now = self._clock.now()
         plates = form.plates_in(document)
         start = max(old.valid_from, berlin_today(now))
+        # The reminders of the period already sent (issue 15 item 2) are not sent again.
+        previous = self._store.get_permit(old.serial)
+        reminded = previous.reminded if previous is not None else ()
         for _ in range(_SERIAL_ATTEMPTS):
             summary, permit = self._issuer.sign(form, app, zone, plates, start, old.valid_to, now)
+            permit = replace(permit, reminded=reminded)
             after = app.with_changes(now, data=document, permit=summary, zone=zone, change=change)
             detail = {
                 "reason": reason,

@@ -133,3 +133,39 @@ def test_roles_grant_exactly_the_dynamodb_calls_the_code_makes(
     assert api_calls == _granted(packaged, "ApiHandlerRole")
     assert canceller_calls == _granted(packaged, "CancelUnpaidRole")
     assert lifecycle_calls == _granted(packaged, "PermitLifecycleRole")
+
+
+def test_staff_sign_in_makes_only_calls_the_api_role_grants(
+    packaged: Path, staff_settings: Any, dynamodb_endpoint: str, clock: FixedClock
+) -> None:
+    """Sign-in, a session used and refreshed, sign-out: the API role covers every call."""
+    import boto3
+    from chalice.test import Client
+
+    import app as app_module
+    from chalicelib.wiring import Container
+    from tests.integration.test_staff_signin import Browser, _csrf, _sign_in
+
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="eu-central-1")
+    calls = Calls(client)
+    app_module.set_container(Container(staff_settings, dynamodb=client, clock=clock))
+    try:
+        with Client(app_module.app) as test_client:
+            browser = Browser(test_client)
+            assert _sign_in(browser, "clerk").status_code == 303
+            clock.advance(minutes=5)  # the next request refreshes the idle deadline
+            queue = "/api/staff/queue/SUBMITTED/2026-11-21"
+            assert browser.request("GET", queue).status_code == 200
+            token = _csrf(browser)
+            out = browser.request(
+                "POST",
+                "/staff/signout",
+                f"csrf_token={token}",
+                {"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            assert out.status_code == 200
+    finally:
+        app_module.set_container(None)
+    used = calls.take()
+    assert {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"} <= {a for a, _ in used}
+    assert used <= _granted(packaged, "ApiHandlerRole")

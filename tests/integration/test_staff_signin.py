@@ -287,3 +287,11 @@ def test_provider_down_is_a_503_page(
             assert response.headers.get("Retry-After")
     finally:
         app_module.set_container(None)
+
+
+def test_without_an_issuer_sign_in_says_it_is_not_set_up(client: Any) -> None:
+    """A stage with script tokens only: the sign-in is a 404 page that says so, no redirect."""
+    response = client.http.get("/staff/signin?lang=en")
+    assert response.status_code == 404
+    assert "Sign-in not available" in response.body.decode()
+    assert "Location" not in response.headers

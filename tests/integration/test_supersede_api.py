@@ -338,3 +338,19 @@ def test_the_reissued_mail_links_the_new_pdf_and_names_no_plate(world: PaymentWo
     assert mail.subject.startswith("Ihr neuer Ausweis ist ausgestellt")
     assert f"https://permits.example.de/status/{app.id}/permit.pdf?expires=" in mail.text
     assert "DNSU29" not in mail.text and "DNSU28" not in mail.text
+
+
+def test_reminders_already_sent_stay_sent_for_the_new_permit(world: PaymentWorld) -> None:
+    """A permit superseded after its 30-day reminder: the new one must not get it again."""
+    app, _ = _issued(world, "dn su 30")
+    (old_serial,) = _permits(world)
+    world.dynamodb.update_item(
+        TableName=world.table_name,
+        Key={"PK": {"S": f"PERMIT#{old_serial}"}, "SK": {"S": "P"}},
+        UpdateExpression="SET reminded_30 = :at",
+        ExpressionAttributeValues={":at": {"S": "2026-11-21T10:00:00+00:00"}},
+    )
+    assert _supersede(world, app.id, {"plates": ["DNSU31"], "reason": "new car"}).status_code == 201
+    new_serial = next(s for s, status in _permits(world).items() if status == "ISSUED")
+    new_permit = world.container.store.get_permit(new_serial)
+    assert new_permit.reminded == (30,)

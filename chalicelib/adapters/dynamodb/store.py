@@ -366,7 +366,11 @@ class DynamoDBStore:
         put["Put"]["ExpressionAttributeValues"] = {":expected_version": {"N": str(before.version)}}
         put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         actions.append(("application", put))
-        actions.append(("permit", _put(items.permit_item(new_permit), _NEW)))
+        permit_put = _put(items.permit_item(new_permit), _NEW)
+        for days in new_permit.reminded:  # reminders already sent stay sent for the new one
+            marker = f"{items.REMINDED_PREFIX}{days}"
+            permit_put["Put"]["Item"][marker] = {"S": new_permit.issued_at.isoformat()}
+        actions.append(("permit", permit_put))
         actions.append(("permit_status", _status_update(old.serial, Status.SUPERSEDED)))
         entry = StatusEntry(serial=old.serial, status=Status.SUPERSEDED, valid_to=old.valid_to)
         actions.append(("status_entry", {"Put": {"Item": items.permit_status_entry_item(entry)}}))
