@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         StatusListStore,
     )
     from chalicelib.services.reconciliation import PaymentReconciler
+    from chalicelib.services.renewal import RenewalService
     from chalicelib.services.staff import StaffService
     from chalicelib.services.staff_queue import StaffQueue
     from chalicelib.services.staff_search import StaffSearch
@@ -410,6 +411,12 @@ class Container:
             self.registry,
             self.clock,
         )
+
+    @functools.cached_property
+    def renewal(self) -> RenewalService:
+        from chalicelib.services.renewal import RenewalService
+
+        return RenewalService(self.store, self.registry, self.clock, self.submissions)
 
     @functools.cached_property
     def access(self) -> ApplicationAccess:

@@ -147,22 +147,31 @@ class LifecycleSpec:
     ``reminder_days``: mails this many days before the last valid day (each once per permit).
     ``renewal_window_days``: from this many days before the end the citizen may renew.
     ``retention_months``: personal data is kept this long after the end, then anonymised.
+    ``ask_again``: answers a renewal does not copy from the last application (the citizen
+    gives them anew: where they live now, the declarations they sign); by default
+    ``/address`` and ``/declarations``, those of the two the form has.
+    An empty ``reminder_days`` sends none; a ``renewal_window_days`` of 0 offers no renewal.
     The defaults follow the issue: 30/7/1 days, a month's window, a year's retention.
     """
 
     reminder_days: tuple[int, ...] = (30, 7, 1)
     renewal_window_days: int = 30
     retention_months: int = 12
+    ask_again: tuple[str, ...] = ("/address", "/declarations")
 
     @classmethod
-    def from_json(cls, lifecycle: dict[str, Any] | None) -> LifecycleSpec:
+    def from_json(cls, lifecycle: dict[str, Any] | None, schema: dict[str, Any]) -> LifecycleSpec:
         given = lifecycle or {}
         default = cls()
+        asked = given.get("ask_again")
+        if asked is None:
+            asked = [p for p in default.ask_again if schema_node(schema, p) is not None]
         days = given.get("reminder_days", default.reminder_days)
         return cls(
             reminder_days=tuple(sorted({int(d) for d in days}, reverse=True)),
             renewal_window_days=int(given.get("renewal_window_days", default.renewal_window_days)),
             retention_months=int(given.get("retention_months", default.retention_months)),
+            ask_again=tuple(asked),
         )
 
 
@@ -225,7 +234,7 @@ class FormDefinition:
             ),
             rules=RuleSet.from_json(service["rules"]),
             fees=FeeSchedule.from_json(service["fee"], labels),
-            lifecycle=LifecycleSpec.from_json(service.get("lifecycle")),
+            lifecycle=LifecycleSpec.from_json(service.get("lifecycle"), schema),
             change_fee_cents=int((service.get("change_fee") or {}).get("amount_cents", 0)),
         )
 

@@ -357,6 +357,7 @@ def check_form(form: FormDefinition, zone_map: ZoneMap | None, today: date) -> l
     _check_rules(checker)
     _check_fees(checker, today)
     _check_change_fee(checker)
+    _check_lifecycle(checker)
     return checker.problems
 
 
@@ -373,6 +374,27 @@ def _check_change_fee(c: _Checker) -> None:
             f"a change fee of {amount} cents cannot be paid online: 0 (free) or at least"
             f" {MIN_CHARGE_CENTS} cents",
         )
+
+
+def _check_lifecycle(c: _Checker) -> None:
+    """A renewal starts the day after the end, up to ``renewal_window_days`` + 1 ahead: the
+    start-date rule must accept that, or every renewal would be refused at submission. The
+    answers asked again must exist (a misspelt one would be copied silently)."""
+    lifecycle = c.form.lifecycle
+    base = "/x-service/lifecycle"
+    count, unit = c.form.rules.start_max_ahead
+    furthest = count if unit == "days" else count * 28  # the shortest months
+    if lifecycle.renewal_window_days and lifecycle.renewal_window_days + 1 > furthest:
+        c.add(
+            f"{base}/renewal_window_days",
+            f"a renewal starts up to {lifecycle.renewal_window_days + 1} days ahead, but"
+            f" rules.start_date.max_ahead allows only {count} {unit}",
+        )
+    for index, pointer in enumerate(lifecycle.ask_again):
+        if schema_node(c.form.schema, pointer) is None:
+            c.add(f"{base}/ask_again/{index}", f"{pointer!r} names no field of the form")
+        elif pointer in (c.form.permit.plates, c.form.permit.start_date):
+            c.add(f"{base}/ask_again/{index}", f"{pointer!r} is the permit's own field")
 
 
 def check_examples(

@@ -235,6 +235,7 @@ class ApplicationStore(Protocol):
         plate_claims: Sequence[PlateClaim] = (),
         outbox: Sequence[OutboxMessage] = (),
         ledger: Sequence[LedgerEntry] = (),
+        renewed: tuple[Application, Application, AuditEntry] | None = None,
     ) -> None: ...
 
     def save(

@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +78,13 @@ class SubmissionService:
         self._metrics = metrics
 
     def submit(
-        self, form_id: str, data: Any, idempotency_key: str | None, lang: str = "de"
+        self,
+        form_id: str,
+        data: Any,
+        idempotency_key: str | None,
+        lang: str = "de",
+        *,
+        renewal_of: Application | None = None,
     ) -> SubmissionResult:
         """Validate, store and (free forms) issue; the confirmation mail goes in the same write.
 
@@ -131,6 +137,13 @@ class SubmissionService:
                 else None
             ),
         )
+        renewed = None
+        if renewal_of is not None:  # RenewalService checked the window; the store the version
+            app = replace(app, renewal_of=renewal_of.id)
+            started = AuditEntry(
+                renewal_of.id, now, "renewal_started", None, None, "citizen", {"renewal": app.id}
+            )
+            renewed = (renewal_of, renewal_of.with_changes(now, renewal_id=app.id), started)
         audits = [AuditEntry(app.id, now, "submitted", None, Status.SUBMITTED, "citizen")]
         permit: PermitRecord | None = None
         outbox: list[OutboxMessage] = []
@@ -162,6 +175,7 @@ class SubmissionService:
                 plate_claims=claims,
                 outbox=outbox,
                 ledger=_free_issuance(app, permit, now),
+                renewed=renewed,
             )
         except IdempotencyKeyUsedError as used:
             assert idempotency_key is not None

@@ -234,8 +234,13 @@ class DynamoDBStore:
         plate_claims: Sequence[PlateClaim] = (),
         outbox: Sequence[OutboxMessage] = (),
         ledger: Sequence[LedgerEntry] = (),
+        renewed: tuple[Application, Application, AuditEntry] | None = None,
     ) -> None:
         """Create an application (and, for free forms, its permit) in one request.
+
+        ``renewed``: (before, after, audit) of the application this one renews; ``after``
+        names the renewal and is written only if the stored one is still ``before``, so two
+        renewals started at once cannot both succeed.
 
         ``plate_claims`` are the plates this application will hold exclusively: each must be
         free (a condition check), or, with a permit (a free form), is claimed right away.
@@ -271,6 +276,15 @@ class DynamoDBStore:
                 }
                 actions.append((f"plate:{claim.plate}", check))
         actions += _audit_actions(audits, app.version)
+        if renewed is not None:
+            old_before, old_after, old_audit = renewed
+            put = _put(items.application_item(old_after), _SAME_VERSION)
+            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+            put["Put"]["ExpressionAttributeValues"] = {
+                ":expected_version": {"N": str(old_before.version)}
+            }
+            actions.append(("renewed_application", put))
+            actions += _audit_actions([old_audit], old_after.version)
         actions += _outbox_actions(outbox)
         actions += _ledger_actions(ledger)
         self._transact(actions)

@@ -18,7 +18,7 @@ __all__ = ["bp"]
 bp = Blueprint(__name__)
 
 
-def _idempotency_key() -> str | None:
+def idempotency_key() -> str | None:
     """The Idempotency-Key header, if sent; a blank or unprintable key is refused, never shared."""
     key = header("idempotency-key")
     if key is None:
@@ -90,7 +90,7 @@ def submit_application(form_id: str) -> Response:
     if c.registry.get(form_id) is None:
         raise NotFoundError("unknown form")
     data = parse_json_body(raw_body())
-    key = _idempotency_key()
+    key = idempotency_key()
     result = c.submissions.submit(form_id, data, key)
     logs.bind(application_id=str(result.body["id"]))
     headers = {"Location": f"/api/applications/{result.body['id']}"}
