@@ -203,10 +203,11 @@ class ChangeService:
             assert plan.zone is not None
             return self._change(form, app, plan.document, plan.zone, "moved")
         now = self._clock.now()
+        dropped = _dropped(app)
         if plan.kind == "same_zone":
-            after = app.with_changes(now, data=plan.document)
+            after = app.with_changes(now, data=plan.document, change=_kept(app))
             audit = AuditEntry(
-                app.id, now, "address_changed", app.status, app.status, "citizen", {}
+                app.id, now, "address_changed", app.status, app.status, "citizen", dropped
             )
             self._store.save(app, after, [audit])
             return ChangeOutcome("address_updated", after)
@@ -217,8 +218,8 @@ class ChangeService:
         permit = app.permit
         assert permit is not None
         # The new address is not kept: it lies outside the city's zones and the permit ends.
-        ended = app.advance(Status.REVOKED, now)
-        detail = {"reason": "moved_out_of_zones", "permit_number": permit.number}
+        ended = app.advance(Status.REVOKED, now, change=_kept(app))
+        detail = {"reason": "moved_out_of_zones", "permit_number": permit.number, **dropped}
         audit = AuditEntry(app.id, now, "ended", app.status, Status.REVOKED, "citizen", detail)
         self._store.save(
             app, ended, [audit], permit_status=(permit.serial, Status.ISSUED, Status.REVOKED)
@@ -428,6 +429,8 @@ class ChangeService:
                 "old_permit_number": old.number,
                 "permit_number": summary.number,
             }
+            if change is None:
+                detail.update(_dropped(app))
             audit = AuditEntry(app.id, now, "superseded", app.status, app.status, actor, detail)
             mails = self._mails(form, after, now)
             try:
@@ -449,6 +452,26 @@ class ChangeService:
         if not isinstance(email, str):
             return []
         return [reissued_mail(email, app.lang, app.form_id, app.id, now)]
+
+
+def _kept(app: Application) -> PendingChange | None:
+    """The change record that stays when another change is made: an applied one (its
+    payment id tells a late duplicate event apart); one still waiting is dropped."""
+    change = app.change
+    return change if change is not None and change.state == "applied" else None
+
+
+def _dropped(app: Application) -> dict[str, str]:
+    """The audit detail of a change that another change made moot (its document is stale).
+
+    A change still waiting for its fee was computed from the application as it was; once
+    the address or the permit changed otherwise, applying it later would undo that. It is
+    dropped; a payment that still arrives for it is flagged for staff (a refund).
+    """
+    change = app.change
+    if change is None or change.state != "awaiting_payment":
+        return {}
+    return {"dropped_change": change.id}
 
 
 def _plate_taken(
