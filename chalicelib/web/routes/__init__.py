@@ -20,6 +20,7 @@ from chalicelib.web.routes import (
     site,
     staff,
     staff_changes,
+    staff_office,
     staff_signin,
     status,
     stripe_checkout,
@@ -45,5 +46,6 @@ BLUEPRINTS = (
     staff.bp,
     staff_signin.bp,
     staff_changes.bp,
+    staff_office.bp,
     fallback.bp,  # last: matched only when no other route is
 )
