@@ -32,6 +32,7 @@ _DONE = {
     "revoked": "office_done_revoked",
     "cancelled": "office_done_cancelled",
     "resolved": "office_done_resolved",
+    "superseded": "office_done_superseded",  # routes/staff_changes.py
 }
 
 
@@ -179,6 +180,14 @@ def staff_application_page(application_id: str) -> Response:
                     "text": kit.t("office_revoke_title"),
                     "href": f"{base}/revoke",
                     "id": "revoke",
+                    "kind": "secondary",
+                }
+            )
+            actions.append(
+                {
+                    "text": kit.t("supersede_title"),
+                    "href": f"{base}/supersede",
+                    "id": "supersede",
                     "kind": "secondary",
                 }
             )
