@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ from chalicelib.domain.records import (
     Application,
     AuditEntry,
     CheckoutInfo,
+    LedgerEntry,
     OutboxMessage,
     PaymentEventRecord,
     PendingChange,
@@ -281,7 +282,14 @@ class ChangeService:
         self._store.save(app, after, [audit])
         return ChangeOutcome("payment_required", after, checkout_url=checkout.checkout_url)
 
-    def apply_paid(self, app: Application, event: PaymentEventRecord, payment_id: str) -> None:
+    def apply_paid(
+        self,
+        app: Application,
+        event: PaymentEventRecord,
+        payment_id: str,
+        *,
+        ledger: Sequence[LedgerEntry] = (),
+    ) -> None:
         """The payment webhook's half: apply the pending change, once, with the event marker.
 
         Raises IssuanceFailedError when it can no longer be applied (the permit ended, a
@@ -305,6 +313,7 @@ class ChangeService:
                 change.kind,
                 event=event,
                 change=applied,
+                ledger=ledger,
             )
         except (ConflictError, ValidationFailedError) as error:
             raise IssuanceFailedError(f"change {change.id}: {type(error).__name__}") from error
@@ -409,6 +418,7 @@ class ChangeService:
         *,
         event: PaymentEventRecord | None = None,
         change: PendingChange | None = None,
+        ledger: Sequence[LedgerEntry] = (),
     ) -> ChangeOutcome:
         """Sign a new permit for ``document``/``zone`` and supersede the old one, atomically.
 
@@ -437,7 +447,9 @@ class ChangeService:
             audit = AuditEntry(app.id, now, "superseded", app.status, app.status, actor, detail)
             mails = self._mails(form, after, now)
             try:
-                self._store.replace_permit(app, after, [audit], permit, event=event, outbox=mails)
+                self._store.replace_permit(
+                    app, after, [audit], permit, event=event, outbox=mails, ledger=ledger
+                )
             except PermitSerialTakenError:
                 continue  # 1 in 4 billion: draw another serial; nothing was written
             except PlateTakenError as taken:

@@ -303,6 +303,13 @@ def test_a_plate_change_with_a_fee_waits_for_payment_then_applies_once(
     assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED", "SUPERSEDED"]
     assert world.audit_events(app.id).count("superseded") == 1
     assert world.flags(app.id) == []
+    # Finance sees the change fee once, beside the permit's own fee (issue 12 ledger).
+    paid = sorted(
+        int(i["amount_cents"]["N"])
+        for i in world.items()
+        if i["PK"]["S"].startswith("LEDGER#") and i["kind"]["S"] == "payment"
+    )
+    assert CHANGE_FEE in paid and len(paid) == 2
 
 
 def test_a_change_fee_for_the_wrong_amount_is_flagged_and_changes_nothing(
