@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ from chalicelib.domain.records import (
     Application,
     AuditEntry,
     CheckoutInfo,
+    LedgerEntry,
     OutboxMessage,
     PaymentEventRecord,
     PendingChange,
@@ -158,16 +159,19 @@ class ChangeService:
         spec = form.permit.zone
         if not spec.from_address or spec.street is None or spec.house_number is None:
             raise ConflictError("this permit does not depend on an address")
+        # The address is the object that holds the street (and house number): it is
+        # replaced whole, so a move can change nothing outside it.
         stored = spec.street.rpartition("/")[0]
+        if not stored or spec.house_number.rpartition("/")[0] != stored:
+            raise ConflictError("this form keeps no address object to move")
         if not isinstance(address, dict):
             params: dict[str, object] = {"expected": "Objekt/object"}
             raise ValidationFailedError([FieldError("/address", "type", params)])
         candidate = copy.deepcopy(app.data)
-        if stored:
-            parent = resolve_pointer(candidate, stored.rpartition("/")[0])
-            if not isinstance(parent, dict):
-                raise ConflictError("this permit does not depend on an address")
-            parent[stored.rpartition("/")[2]] = copy.deepcopy(address)
+        parent = resolve_pointer(candidate, stored.rpartition("/")[0])
+        if not isinstance(parent, dict):
+            raise ConflictError("this permit does not depend on an address")
+        parent[stored.rpartition("/")[2]] = copy.deepcopy(address)
         self._check(form, candidate, stored, "/address")
         if resolve_pointer(candidate, stored) == resolve_pointer(app.data, stored):
             raise ValidationFailedError([FieldError("/address", "address_unchanged")])
@@ -203,10 +207,11 @@ class ChangeService:
             assert plan.zone is not None
             return self._change(form, app, plan.document, plan.zone, "moved")
         now = self._clock.now()
+        dropped = _dropped(app)
         if plan.kind == "same_zone":
-            after = app.with_changes(now, data=plan.document)
+            after = app.with_changes(now, data=plan.document, change=_kept(app))
             audit = AuditEntry(
-                app.id, now, "address_changed", app.status, app.status, "citizen", {}
+                app.id, now, "address_changed", app.status, app.status, "citizen", dropped
             )
             self._store.save(app, after, [audit])
             return ChangeOutcome("address_updated", after)
@@ -217,8 +222,8 @@ class ChangeService:
         permit = app.permit
         assert permit is not None
         # The new address is not kept: it lies outside the city's zones and the permit ends.
-        ended = app.advance(Status.REVOKED, now)
-        detail = {"reason": "moved_out_of_zones", "permit_number": permit.number}
+        ended = app.advance(Status.REVOKED, now, change=_kept(app))
+        detail = {"reason": "moved_out_of_zones", "permit_number": permit.number, **dropped}
         audit = AuditEntry(app.id, now, "ended", app.status, Status.REVOKED, "citizen", detail)
         self._store.save(
             app, ended, [audit], permit_status=(permit.serial, Status.ISSUED, Status.REVOKED)
@@ -277,7 +282,14 @@ class ChangeService:
         self._store.save(app, after, [audit])
         return ChangeOutcome("payment_required", after, checkout_url=checkout.checkout_url)
 
-    def apply_paid(self, app: Application, event: PaymentEventRecord, payment_id: str) -> None:
+    def apply_paid(
+        self,
+        app: Application,
+        event: PaymentEventRecord,
+        payment_id: str,
+        *,
+        ledger: Sequence[LedgerEntry] = (),
+    ) -> None:
         """The payment webhook's half: apply the pending change, once, with the event marker.
 
         Raises IssuanceFailedError when it can no longer be applied (the permit ended, a
@@ -301,6 +313,7 @@ class ChangeService:
                 change.kind,
                 event=event,
                 change=applied,
+                ledger=ledger,
             )
         except (ConflictError, ValidationFailedError) as error:
             raise IssuanceFailedError(f"change {change.id}: {type(error).__name__}") from error
@@ -405,6 +418,7 @@ class ChangeService:
         *,
         event: PaymentEventRecord | None = None,
         change: PendingChange | None = None,
+        ledger: Sequence[LedgerEntry] = (),
     ) -> ChangeOutcome:
         """Sign a new permit for ``document``/``zone`` and supersede the old one, atomically.
 
@@ -428,10 +442,14 @@ class ChangeService:
                 "old_permit_number": old.number,
                 "permit_number": summary.number,
             }
+            if change is None:
+                detail.update(_dropped(app))
             audit = AuditEntry(app.id, now, "superseded", app.status, app.status, actor, detail)
             mails = self._mails(form, after, now)
             try:
-                self._store.replace_permit(app, after, [audit], permit, event=event, outbox=mails)
+                self._store.replace_permit(
+                    app, after, [audit], permit, event=event, outbox=mails, ledger=ledger
+                )
             except PermitSerialTakenError:
                 continue  # 1 in 4 billion: draw another serial; nothing was written
             except PlateTakenError as taken:
@@ -449,6 +467,26 @@ class ChangeService:
         if not isinstance(email, str):
             return []
         return [reissued_mail(email, app.lang, app.form_id, app.id, now)]
+
+
+def _kept(app: Application) -> PendingChange | None:
+    """The change record that stays when another change is made: an applied one (its
+    payment id tells a late duplicate event apart); one still waiting is dropped."""
+    change = app.change
+    return change if change is not None and change.state == "applied" else None
+
+
+def _dropped(app: Application) -> dict[str, str]:
+    """The audit detail of a change that another change made moot (its document is stale).
+
+    A change still waiting for its fee was computed from the application as it was; once
+    the address or the permit changed otherwise, applying it later would undo that. It is
+    dropped; a payment that still arrives for it is flagged for staff (a refund).
+    """
+    change = app.change
+    if change is None or change.state != "awaiting_payment":
+        return {}
+    return {"dropped_change": change.id}
 
 
 def _plate_taken(

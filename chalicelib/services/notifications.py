@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.dates import berlin_today, format_de
+from chalicelib.domain.payment_reference import payment_reference
 from chalicelib.domain.records import OutboxMessage
 from chalicelib.services.links import PDF_LINK_FROM_MAIL, CitizenLinks
 from chalicelib.services.ports import Clock, Mailer, MailMessage, OutboxStore
@@ -127,20 +128,25 @@ _SUBJECTS = {
 _BODIES = {
     "submitted": (
         "Guten Tag,\n\nwir haben Ihren Antrag „{title}“ erhalten (Antragsnummer {reference}).\n\n"
+        "Kassenzeichen (für Rückfragen zur Zahlung): {payment_reference}\n\n"
         "Mit Ihrem persönlichen Link sehen Sie jederzeit den Stand, bezahlen die Gebühr und"
         " drucken den Ausweis (auch später erneut):\n\n{link}\n\n"
         "Bitte geben Sie diesen Link nicht weiter.\n\nFreundliche Grüße\n{authority}\n",
         "Hello,\n\nwe have received your application “{title}” (reference {reference}).\n\n"
+        "Payment reference (Kassenzeichen, for questions about the payment):"
+        " {payment_reference}\n\n"
         "Your private link shows its status at any time, lets you pay the fee and print the"
         " permit (again later too):\n\n{link}\n\nPlease do not share this link.\n\n"
         "Kind regards\n{authority}\n",
     ),
     "issued": (
         "Guten Tag,\n\nIhr Ausweis „{title}“ ist ausgestellt (Antragsnummer {reference}).\n\n"
+        "Kassenzeichen Ihrer Zahlung: {payment_reference}\n\n"
         "Ausweis herunterladen (PDF, dieser Link ist bis {until} gültig):\n\n{link}\n\n"
         "Danach öffnen Sie den Ausweis jederzeit über den persönlichen Link aus Ihrer"
         " ersten E-Mail.\n\nFreundliche Grüße\n{authority}\n",
         "Hello,\n\nyour permit “{title}” has been issued (reference {reference}).\n\n"
+        "Payment reference (Kassenzeichen): {payment_reference}\n\n"
         "Download the permit (PDF; this link works until {until}):\n\n{link}\n\n"
         "After that, open the permit at any time with the private link from your first"
         " e-mail.\n\nKind regards\n{authority}\n",
@@ -231,7 +237,9 @@ class Notifier:
             app_id = params["application_id"]
             token = self._links.access_token(params["form_id"], params["token_seed"], app_id)
             values.update(
-                reference=app_id[:8].upper(), link=self._links.private_link(app_id, token)
+                reference=app_id[:8].upper(),
+                link=self._links.private_link(app_id, token),
+                payment_reference=payment_reference(app_id),
             )
         elif message.kind in ("issued", "reissued"):
             app_id = params["application_id"]
@@ -240,6 +248,7 @@ class Notifier:
                 reference=app_id[:8].upper(),
                 link=self._links.pdf_link(app_id, int(expires.timestamp())),
                 until=_date(expires, english),
+                payment_reference=payment_reference(app_id),
             )
         elif message.kind == "reminder":
             app_id = params["application_id"]

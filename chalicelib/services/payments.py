@@ -64,7 +64,14 @@ FLAG_ISSUANCE_FAILED = "issuance_failed"
 class PaidChanges(Protocol):
     """What the payment handler needs of the change use case (``ChangeService``)."""
 
-    def apply_paid(self, app: Application, event: PaymentEventRecord, payment_id: str) -> None: ...
+    def apply_paid(
+        self,
+        app: Application,
+        event: PaymentEventRecord,
+        payment_id: str,
+        *,
+        ledger: Sequence[LedgerEntry] = (),
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -231,15 +238,19 @@ class PaymentService:
         """A change fee paid (issue 15): the pending change is applied in this transaction."""
         change = app.change
         assert change is not None
+        paid = [_ledger(marker, event, app, now, "payment", event.amount_cents)]
+        pid = event.payment_id
         if (event.amount_cents, event.currency) != (change.fee_cents, change.currency):
-            return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, event.payment_id)
+            return self._flag(app, FLAG_AMOUNT_MISMATCH, marker, now, pid, ledger=paid)
         if self._changes is None:
-            return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, event.payment_id)
+            return self._flag(app, FLAG_SECOND_PAYMENT, marker, now, pid, ledger=paid)
         try:
-            self._changes.apply_paid(app, marker, event.payment_id)
+            self._changes.apply_paid(app, marker, event.payment_id, ledger=paid)
         except (IssuanceFailedError, PlateTakenError) as error:
             extra = {"reason": type(error).__name__, "change_id": change.id}
-            return self._flag(app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra)
+            return self._flag(
+                app, FLAG_ISSUANCE_FAILED, marker, now, event.payment_id, extra, ledger=paid
+            )
         self._metrics.count("PermitsIssued")
         log.info("change applied", extra={"application_id": app.id, "event_id": event.event_id})
         return WebhookOutcome("issued")

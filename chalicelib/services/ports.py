@@ -273,6 +273,7 @@ class ApplicationStore(Protocol):
         *,
         event: PaymentEventRecord | None = None,
         outbox: Sequence[OutboxMessage] = (),
+        ledger: Sequence[LedgerEntry] = (),
     ) -> None:
         """Supersede the application's permit with ``new_permit`` in one transaction."""
         ...

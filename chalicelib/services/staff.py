@@ -82,6 +82,10 @@ class StaffService:
                 rows.append(_summary(app))
         return rows
 
+    def summary(self, application_id: str) -> dict[str, Any]:
+        """Status, form, flags and permit number: no answers, so no view to audit."""
+        return _summary(self._get(application_id))
+
     def application(self, application_id: str, actor: str = "staff") -> dict[str, Any]:
         """The whole application for staff; the view is audited before anything is returned.
 

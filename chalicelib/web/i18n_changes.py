@@ -100,6 +100,11 @@ CHANGE_TEXTS: dict[str, tuple[str, str]] = {
         "Stored in the audit trail with your name (3 to 500 characters).",
     ),
     "supersede_submit": ("Neuen Ausweis ausstellen", "Issue the new permit"),
+    "office_done_superseded": (
+        "Neuer Ausweis ausgestellt; der bisherige gilt als ersetzt. Die Person bekommt den"
+        " Link per E-Mail.",
+        "New permit issued; the old one counts as superseded. The holder gets the link by e-mail.",
+    ),
     "reason_required": (
         "Bitte einen Grund mit 3 bis 500 Zeichen angeben.",
         "Please give a reason of 3 to 500 characters.",

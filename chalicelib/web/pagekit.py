@@ -243,6 +243,8 @@ def _signin_redirect() -> Response | None:
     if request.headers.get("authorization"):
         return None  # a refused Bearer credential (a script, an expired token): 401, no detour
     path = request_path()
+    if request.headers.get("authorization") is not None:
+        return None  # a script's refused Bearer token: 401, not an interactive sign-in
     if request.method.upper() not in ("GET", "HEAD") or not (
         path == "/staff" or path.startswith(("/staff/", "/staff?"))
     ):

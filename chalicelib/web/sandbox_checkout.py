@@ -40,6 +40,8 @@ import re
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
 
+from chalicelib.domain.payment_reference import payment_reference
+
 if TYPE_CHECKING:
     from chalicelib.adapters.payments.sandbox import SandboxSession
 
@@ -69,6 +71,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "heading": "Zahlung bestätigen",
         "purpose": "Verwendungszweck",
         "reference": "Antrag",
+        "payment_reference": "Kassenzeichen",
         "amount": "Betrag",
         "pay": "Bezahlen",
         "cancel": "Abbrechen",
@@ -108,6 +111,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "heading": "Confirm payment",
         "purpose": "Purpose",
         "reference": "Application",
+        "payment_reference": "Payment reference",
         "amount": "Amount",
         "pay": "Pay",
         "cancel": "Cancel",
@@ -229,6 +233,8 @@ def render_checkout_page(session: SandboxSession, session_token: str, lang: str)
         + f"<h1>{e(t['heading'])}</h1>\n<dl>\n"
         + f"<dt>{e(t['purpose'])}</dt><dd>{e(session.description)}</dd>\n"
         + f"<dt>{e(t['reference'])}</dt><dd>{e(session.application_id)}</dd>\n"
+        + f"<dt>{e(t['payment_reference'])}</dt>"
+        + f'<dd id="payment-reference">{e(payment_reference(session.application_id))}</dd>\n'
         + f'<dt>{e(t["amount"])}</dt><dd class="amount">'
         + f"{e(format_amount(session.amount_cents, session.currency))}</dd>\n"
         + "</dl>\n"

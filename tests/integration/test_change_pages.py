@@ -230,6 +230,8 @@ STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 def test_staff_supersede_page_redirects_to_the_application(world: PaymentWorld) -> None:
     app, _, old_token = _issued(world, "dn ws 1")
     staff = WebSession(world.test_client)
+    detail = staff.get(f"/staff/applications/{app.id}", STAFF)
+    assert f'href="/staff/applications/{app.id}/supersede"' in detail.text
     page = staff.get(f"/staff/applications/{app.id}/supersede", STAFF)
     assert page.status == 200, page.text
     assert 'name="plates"' in page.text and 'name="reason"' in page.text
@@ -237,7 +239,11 @@ def test_staff_supersede_page_redirects_to_the_application(world: PaymentWorld) 
     fields = {"plates": "dn ws 2", "reason": "neues Fahrzeug", "csrf_token": staff.csrf_from(page)}
     done = _staff_post(world, staff, app.id, fields)
     assert done.status == 303
-    assert done.location == f"/staff/applications/{app.id}"
+    assert done.location == f"/staff/applications/{app.id}?done=superseded"
+    detail = staff.get(done.location, STAFF)
+    assert detail.status == 200, detail.text
+    assert 'id="done"' in detail.text
+    assert "DNWS2" in detail.text
     assert world.verify(old_token).json_body["result"] == "superseded"
 
 

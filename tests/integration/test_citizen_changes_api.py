@@ -303,6 +303,13 @@ def test_a_plate_change_with_a_fee_waits_for_payment_then_applies_once(
     assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED", "SUPERSEDED"]
     assert world.audit_events(app.id).count("superseded") == 1
     assert world.flags(app.id) == []
+    # Finance sees the change fee once, beside the permit's own fee (issue 12 ledger).
+    paid = sorted(
+        int(i["amount_cents"]["N"])
+        for i in world.items()
+        if i["PK"]["S"].startswith("LEDGER#") and i["kind"]["S"] == "payment"
+    )
+    assert CHANGE_FEE in paid and len(paid) == 2
 
 
 def test_a_change_fee_for_the_wrong_amount_is_flagged_and_changes_nothing(
@@ -362,3 +369,80 @@ def test_a_move_to_another_zone_costs_the_change_fee_a_move_within_does_not(
     assert status["permit"]["zone"] == "A"
     assert world.verify(token).json_body["result"] == "superseded"
     assert _stored_data(world, app)["address"]["street"] == "Markt"
+
+
+# -- the other forms: one plate in a text field, a zone without an address ------------------
+
+
+def _issued_form(world: PaymentWorld, form_id: str, plate: str) -> tuple[Submitted, str]:
+    from chalicelib.domain.pointers import resolve_pointer
+
+    schema = json.loads((APP_ROOT / "schemas" / f"{form_id}.json").read_text(encoding="utf-8"))
+    data = json.loads(json.dumps(schema["examples"][0]))
+    pointer = schema["x-service"]["permit"]["plates"]
+    parent_path, _, key = pointer.rpartition("/")
+    parent = resolve_pointer(data, parent_path)
+    parent[key] = [plate] if isinstance(parent[key], list) else plate
+    app = world.submit(data, form_id=form_id)
+    response, _ = world.pay(app)
+    assert response.status_code == 200, response.body
+    return app, _token(world, app)
+
+
+def test_a_form_with_one_plate_in_a_text_field_changes_it_too(fee_world: PaymentWorld) -> None:
+    world = fee_world  # the visitor form sets no change fee: free
+    app, old_token = _issued_form(world, "visitor-parking-permit", "dn vi 1")
+    response = _post(world, app, "plate-change", {"plates": ["dn vi 2"]})
+    assert response.status_code == 201, response.body
+    assert response.json_body["permit"]["plates"] == ["DNVI2"]
+    assert _stored_data(world, app)["visit"]["plate"] == "DNVI2"
+    assert world.verify(old_token).json_body["result"] == "superseded"
+    two = _post(world, app, "plate-change", {"plates": ["DNVI3", "DNVI4"]})
+    assert two.status_code == 422
+    assert two.json_body["errors"][0]["pointer"] == "/plates"
+
+
+def test_a_permit_without_an_address_has_no_move(fee_world: PaymentWorld) -> None:
+    world = fee_world
+    app, token = _issued_form(world, "tradesperson-parking-permit", "dn tr 1")
+    before = world.items()
+    response = _post(world, app, "move", {"address": SAME_ZONE})
+    assert response.status_code == 409
+    assert world.items() == before
+    changed = _post(world, app, "plate-change", {"plates": ["dn tr 2"]})
+    assert changed.status_code == 201, changed.body
+    assert world.verify(token).json_body["result"] == "superseded"
+
+
+def test_a_move_drops_a_plate_change_still_waiting_for_its_fee(fee_world: PaymentWorld) -> None:
+    """Applying the old request later would put the old address back: it is dropped, and a
+    payment that still comes for it is flagged for staff instead of applied."""
+    world = fee_world
+    app, token = _issued(world, "dn fe 20")
+    waiting = _post(world, app, "plate-change", {"plates": ["DN FE 21"]})
+    assert waiting.status_code == 202
+    moved = _post(world, app, "move", {"address": SAME_ZONE})
+    assert moved.status_code == 200
+    assert "pending_change" not in moved.json_body
+    change_id = world.audit_details(app.id, "change_requested")[0]["change_id"]
+    assert world.audit_details(app.id, "address_changed") == [{"dropped_change": change_id}]
+    paid, _ = _pay_change(world, waiting.json_body["checkout_url"])
+    assert paid.json_body["result"] == "flagged"
+    assert world.verify(token).json_body["result"] == "valid"
+    assert _stored_data(world, app)["address"]["street"] == "Weierstraße"
+    assert _stored_data(world, app)["vehicle"]["plates"] == ["DNFE20"]
+
+
+def test_after_a_paid_change_a_late_event_for_that_payment_stays_a_duplicate(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, _ = _issued(world, "dn fe 22")
+    waiting = _post(world, app, "plate-change", {"plates": ["DN FE 23"]})
+    paid, _ = _pay_change(world, waiting.json_body["checkout_url"])
+    assert paid.json_body["result"] == "issued"
+    assert _post(world, app, "move", {"address": SAME_ZONE}).status_code == 200
+    session = world.session_of(waiting.json_body["checkout_url"])
+    late = world.webhook("payment.succeeded", app.id, session.payment_id, amount_cents=1000)
+    assert late.json_body["result"] == "duplicate"
+    assert world.flags(app.id) == []

@@ -64,8 +64,16 @@ def test_confirmation_is_sent_once_however_often_it_is_delivered(
     assert mail.subject.startswith("Your application")
     token = result.body["access_token"]
     assert f"/link/{result.body['id']}/{token}" in mail.text, "the private link, derived again"
-    for personal in (EXAMPLE["applicant"]["family_name"], EXAMPLE["address"]["street"], "DN"):
+    # The plate never ("DN" alone could occur inside the random payment reference).
+    for personal in (EXAMPLE["applicant"]["family_name"], EXAMPLE["address"]["street"]):
         assert personal not in mail.text
+    assert "DN AB" not in mail.text.upper() and "DNAB123" not in mail.text
+    from chalicelib.domain.payment_reference import payment_reference
+
+    assert (
+        f"(Kassenzeichen, for questions about the payment): {payment_reference(result.body['id'])}"
+        in mail.text
+    )
     item = next(
         i
         for i in table_items(dynamodb_client, table_name)

@@ -213,3 +213,19 @@ def test_euros() -> None:
         "-0,05",
         "-1234,56",
     ]
+
+
+def test_the_sandbox_checkout_page_prints_the_payment_reference(staff_world: StaffWorld) -> None:
+    from urllib.parse import urlsplit
+
+    from chalicelib.domain.payment_reference import payment_reference
+
+    applied = staff_world.apply()
+    response = staff_world.client.http.post(
+        f"/api/applications/{applied.id}/checkout",
+        headers={"Authorization": f"Bearer {applied.access_token}"},
+    )
+    url = urlsplit(json.loads(response.body)["checkout_url"])
+    page = staff_world.client.http.get(url.path, headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert f'<dd id="payment-reference">{payment_reference(applied.id)}</dd>' in page.body.decode()

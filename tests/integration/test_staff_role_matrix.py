@@ -44,6 +44,18 @@ REQUIRED_ROLE: dict[tuple[str, str], Role | None] = {
     ("POST", "/api/staff/applications/{application_id}/erasure"): Role.ADMIN,
     ("GET", "/staff/applications/{application_id}/erasure"): Role.ADMIN,
     ("POST", "/staff/applications/{application_id}/erasure"): Role.ADMIN,
+    # The back-office pages (web/routes/staff_office.py): read, act, export.
+    ("GET", "/staff"): Role.VIEWER,
+    ("GET", "/staff/search"): Role.VIEWER,
+    ("GET", "/staff/applications/{application_id}"): Role.VIEWER,
+    ("GET", "/staff/applications/{application_id}/revoke"): Role.CLERK,
+    ("POST", "/staff/applications/{application_id}/revoke"): Role.CLERK,
+    ("GET", "/staff/applications/{application_id}/cancel"): Role.CLERK,
+    ("POST", "/staff/applications/{application_id}/cancel"): Role.CLERK,
+    ("GET", "/staff/applications/{application_id}/flags/resolve"): Role.CLERK,
+    ("POST", "/staff/applications/{application_id}/flags/resolve"): Role.CLERK,
+    ("GET", "/staff/exports"): Role.ADMIN,
+    ("GET", "/staff/exports/download"): Role.ADMIN,
     # Sign-in itself: public by nature (the gate sends people here).
     ("GET", "/staff/signin"): None,
     ("GET", "/staff/signin/callback"): None,

@@ -451,6 +451,7 @@ class DynamoDBStore:
         *,
         event: PaymentEventRecord | None = None,
         outbox: Sequence[OutboxMessage] = (),
+        ledger: Sequence[LedgerEntry] = (),
     ) -> None:
         """Supersede ``before``'s permit with ``new_permit`` on the same application, atomically.
 
@@ -505,6 +506,7 @@ class DynamoDBStore:
             actions.append(("release", delete))
         actions += _audit_actions(audits, after.version)
         actions += _outbox_actions(outbox)
+        actions += _ledger_actions(ledger)  # a change fee booked for finance
         self._transact(actions)
         if self._on_permit_status_change is not None:
             try:

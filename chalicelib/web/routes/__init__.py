@@ -13,6 +13,7 @@ from chalicelib.web.routes import (
     fallback,
     forms,
     journey,
+    move_pages,
     payments,
     renewal,
     sandbox,
@@ -20,6 +21,7 @@ from chalicelib.web.routes import (
     staff,
     staff_changes,
     staff_erasure,
+    staff_office,
     staff_signin,
     status,
     stripe_checkout,
@@ -33,6 +35,7 @@ BLUEPRINTS = (
     applications.bp,
     changes.bp,
     change_pages.bp,
+    move_pages.bp,
     payments.bp,
     verification.bp,
     site.bp,
@@ -45,5 +48,6 @@ BLUEPRINTS = (
     staff_signin.bp,
     staff_changes.bp,
     staff_erasure.bp,
+    staff_office.bp,
     fallback.bp,  # last: matched only when no other route is
 )

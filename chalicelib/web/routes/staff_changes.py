@@ -138,7 +138,7 @@ def supersede_submit(application_id: str) -> Response:
                 label = f"{kit.t('supersede_plates')} {int(where) + 1}: " if where.isdigit() else ""
                 errors.append(("plates", label + message))
         else:
-            return kit.redirect(f"/staff/applications/{application_id}")
+            return kit.redirect(f"/staff/applications/{application_id}?done=superseded")
     return _supersede_page(
         kit, application_id, plates=plates_text, reason=reason_text, errors=errors, status=status
     )

@@ -65,8 +65,8 @@ def status_page(application_id: str) -> Response:
     from chalicelib.domain.dates import format_de
     from chalicelib.domain.lifecycle import Status
     from chalicelib.services.links import PDF_LINK_FROM_PAGE
+    from chalicelib.web.change_forms import status_page_changes
     from chalicelib.web.questions.views import format_money
-    from chalicelib.web.routes.change_pages import status_page_changes
     from chalicelib.web.routes.renewal import status_page_lifecycle
 
     kit = PageKit()
