@@ -159,16 +159,19 @@ class ChangeService:
         spec = form.permit.zone
         if not spec.from_address or spec.street is None or spec.house_number is None:
             raise ConflictError("this permit does not depend on an address")
+        # The address is the object that holds the street (and house number): it is
+        # replaced whole, so a move can change nothing outside it.
         stored = spec.street.rpartition("/")[0]
+        if not stored or spec.house_number.rpartition("/")[0] != stored:
+            raise ConflictError("this form keeps no address object to move")
         if not isinstance(address, dict):
             params: dict[str, object] = {"expected": "Objekt/object"}
             raise ValidationFailedError([FieldError("/address", "type", params)])
         candidate = copy.deepcopy(app.data)
-        if stored:
-            parent = resolve_pointer(candidate, stored.rpartition("/")[0])
-            if not isinstance(parent, dict):
-                raise ConflictError("this permit does not depend on an address")
-            parent[stored.rpartition("/")[2]] = copy.deepcopy(address)
+        parent = resolve_pointer(candidate, stored.rpartition("/")[0])
+        if not isinstance(parent, dict):
+            raise ConflictError("this permit does not depend on an address")
+        parent[stored.rpartition("/")[2]] = copy.deepcopy(address)
         self._check(form, candidate, stored, "/address")
         if resolve_pointer(candidate, stored) == resolve_pointer(app.data, stored):
             raise ValidationFailedError([FieldError("/address", "address_unchanged")])

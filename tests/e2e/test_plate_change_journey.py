@@ -128,7 +128,8 @@ def test_every_change_page_is_accessible_and_reflows(
 ) -> None:
     lang, page = lang_page
     live = live_service
-    submitted, _ = live.issue_permit()
+    submitted, issued = live.issue_permit()
+    old_token = _token(issued)
     base = live.base_url
     page.goto(f"{base}/link/{submitted.id}/{submitted.access_token}?lang={lang}")
     _check(page, lang, "status with changes")
@@ -188,5 +189,12 @@ def test_every_change_page_is_accessible_and_reflows(
         staff_page.wait_for_load_state()
         assert staff_page.locator("#error-summary").count() == 1
         _check(staff_page, lang, "staff supersede with errors")
+        staff_page.fill("#plates", _own_plate())
+        staff_page.fill("#reason", "Fahrzeugwechsel" if lang == "de" else "new vehicle")
+        staff_page.click("#supersede")
+        staff_page.wait_for_load_state()
+        assert staff_page.url.endswith(f"/staff/applications/{submitted.id}?done=superseded")
+        assert staff_page.locator("#done").count() == 1
+        assert _verify(live, old_token) == "superseded"
     finally:
         staff.close()
