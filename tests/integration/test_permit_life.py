@@ -84,7 +84,7 @@ def test_a_permits_whole_life(world: PaymentWorld, mailer: Captured) -> None:
     _pay(world, world.checkout_url(app))
     first = world.status(app).json_body["permit"]
     assert (first["valid_from"], first["valid_until"]) == ("2026-11-21", "2027-11-20")
-    permit_item = [p for p in world.permit_items() if p["application_id"]["S"] == app.id][0]
+    permit_item = next(p for p in world.permit_items() if p["application_id"]["S"] == app.id)
     assert permit_item["GSI3PK"]["S"] == "ENDS#2027-11-20"
     deliver_pending(world)
 
