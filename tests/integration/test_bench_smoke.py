@@ -28,6 +28,8 @@ ROWS = (
     "2-speedup",
     "3-tokens",
     "3-endpoint",
+    "12-search-number",
+    "12-search-email",
     "4-submit",
     "5-submit",
     "5-checkout",
