@@ -504,3 +504,21 @@ def test_only_hashes_of_secrets_are_stored(
     stored = repr(table_items(dynamodb_client, table_name))
     assert "e" * 64 in stored  # the access token hash, as given
     assert "k" * 64 in stored  # the idempotency key hash, as given
+
+
+def test_the_email_index_holds_a_hash_and_drops_it_when_anonymised(
+    store: DynamoDBStore, dynamodb_client: Any, table_name: str
+) -> None:
+    """GSI2 (staff e-mail search): written with the application, gone once it is anonymised."""
+    from dataclasses import replace as changed
+
+    app = changed(_app(), email_hash="ab" * 32)
+    store.create_application(app, [])
+    item = _raw_item(dynamodb_client, table_name, APP_A)
+    assert item["GSI2PK"] == {"S": f"EMAIL#{'ab' * 32}"}
+    assert store.application_ids_by_email("ab" * 32) == [APP_A]
+    anonymised = app.with_changes(T1, anonymised_at=T1)
+    store.save(app, anonymised, [])
+    item = _raw_item(dynamodb_client, table_name, APP_A)
+    assert "GSI2PK" not in item and "GSI2SK" not in item and "email_hash" not in item
+    assert store.application_ids_by_email("ab" * 32) == []

@@ -123,8 +123,12 @@ def queue_keys(app: Application) -> Item:
 
 
 def email_keys(app: Application) -> Item:
-    """Sparse GSI2 keys for the staff e-mail search: an HMAC of the address, never the address."""
-    if not app.email_hash:
+    """Sparse GSI2 keys for the staff e-mail search: an HMAC of the address, never the address.
+
+    An anonymised application (retention, erasure) leaves the index whatever its record
+    still says: its address is gone, so nothing may find it by that address any more.
+    """
+    if not app.email_hash or app.anonymised_at is not None:
         return {}
     return {
         "GSI2PK": _s(f"EMAIL#{app.email_hash}"),
@@ -184,7 +188,7 @@ def application_item(app: Application) -> Item:
         **queue_keys(app),
         **email_keys(app),
     }
-    if app.email_hash:
+    if app.email_hash and app.anonymised_at is None:
         item["email_hash"] = _s(app.email_hash)
     if app.refunded:
         item["refunded"] = {"M": {pid: _n(cents) for pid, cents in app.refunded}}
