@@ -497,3 +497,24 @@ def test_two_deliveries_of_one_change_payment_at_once_apply_it_once_and_flag_not
         assert world.flags(app.id) == []
         assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED", "SUPERSEDED"]
         assert world.verify(old_token).json_body["result"] == "superseded"
+
+
+def test_an_anonymised_application_keeps_no_address_of_a_waiting_change(
+    fee_world: PaymentWorld,
+) -> None:
+    """Retention (issue 15 item 5) removes personal data; a waiting change's new document
+    (name, address, e-mail) must go with it, whoever anonymises the application."""
+    from dataclasses import replace
+
+    world = fee_world
+    app, _ = _issued(world, "dn fe 40")
+    assert _post(world, app, "move", {"address": OTHER_ZONE}).status_code == 202
+    store = world.container.store
+    stored = store.get_application(app.id)
+    assert stored.change is not None and stored.change.document is not None
+    anonymised = replace(
+        stored.with_changes(world.clock.now(), data={}), anonymised_at=world.clock.now()
+    )
+    store.save(stored, anonymised, [])
+    text = json.dumps(world.application_item(app.id), ensure_ascii=False)
+    assert "Markt" not in text and EXAMPLE["applicant"]["email"] not in text
