@@ -509,6 +509,8 @@ def draft_item(draft: Draft) -> Item:
         item["resume_nonce"] = _s(draft.resume_nonce)
     if draft.application_id is not None:
         item["application_id"] = _s(draft.application_id)
+    if draft.renewal_of is not None:
+        item["renewal_of"] = _s(draft.renewal_of)
     return item
 
 
@@ -523,6 +525,7 @@ def draft_from_item(item: Item) -> Draft:
         expires_at=int(item["expires_at"]["N"]),
         resume_nonce=item["resume_nonce"]["S"] if "resume_nonce" in item else None,
         application_id=item["application_id"]["S"] if "application_id" in item else None,
+        renewal_of=item["renewal_of"]["S"] if "renewal_of" in item else None,
     )
 
 
