@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from tests.integration.lifecycle_helpers import (
     STAFF,
     deliver_pending,
     issued,
+    person,
     staff_settings,
 )
 from tests.integration.payment_helpers import EXAMPLE, PaymentWorld, Submitted, open_world
@@ -32,19 +32,6 @@ def world(settings: Any, dynamodb_client: Any, clock: Any) -> Iterator[PaymentWo
 
     with open_world(staff_settings(settings), dynamodb_client, clock, mailer=Captured()) as w:
         yield w
-
-
-def person() -> tuple[dict[str, Any], list[str]]:
-    """The example with a name, address, e-mail and plate of its own, and those strings."""
-    tag = secrets.token_hex(4)
-    data = copy.deepcopy(EXAMPLE)
-    data["applicant"]["given_names"] = f"Ilse{tag}"
-    data["applicant"]["family_name"] = f"Nachname{tag}"
-    data["applicant"]["email"] = f"ilse.{tag}@example.org"
-    data["address"]["street"] = "Weierstraße"
-    data["address"]["house_number"] = f"{int(tag[:2], 16) % 90 + 1}"
-    data["vehicle"]["plates"] = [f"dn r {int(tag[:4], 16) % 9000 + 1}"]
-    return data, [f"Ilse{tag}", f"Nachname{tag}", f"ilse.{tag}@example.org", "Weierstraße"]
 
 
 def strings_in_table(world: PaymentWorld) -> str:
