@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -224,7 +225,10 @@ def application_item(app: Application) -> Item:
     if app.anonymised_at is not None:
         item["anonymised_at"] = _s(app.anonymised_at.isoformat())
     if app.change is not None:
-        item["change"] = _s(json.dumps(_change_json(app.change), ensure_ascii=False))
+        change = app.change
+        if app.anonymised_at is not None:  # a waiting change's document holds personal data
+            change = replace(change, document=None)
+        item["change"] = _s(json.dumps(_change_json(change), ensure_ascii=False))
     return item
 
 
