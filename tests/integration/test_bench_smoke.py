@@ -30,6 +30,8 @@ ROWS = (
     "3-endpoint",
     "12-search-number",
     "12-search-email",
+    "15-lifecycle-reminders",
+    "15-lifecycle-idle",
     "4-submit",
     "5-submit",
     "5-checkout",
