@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     )
     from chalicelib.services.reconciliation import PaymentReconciler
     from chalicelib.services.renewal import RenewalService
+    from chalicelib.services.retention import Anonymiser
     from chalicelib.services.staff import StaffService
     from chalicelib.services.staff_queue import StaffQueue
     from chalicelib.services.staff_search import StaffSearch
@@ -410,7 +411,14 @@ class Container:
             self.store,  # type: ignore[arg-type]  # the DynamoDB store implements both ports
             self.registry,
             self.clock,
+            anonymiser=self.anonymiser,
         )
+
+    @functools.cached_property
+    def anonymiser(self) -> Anonymiser:
+        from chalicelib.services.retention import Anonymiser
+
+        return Anonymiser(self.store, self.registry, self.clock)  # type: ignore[arg-type]
 
     @functools.cached_property
     def renewal(self) -> RenewalService:

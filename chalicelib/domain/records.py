@@ -220,6 +220,7 @@ class Draft:
     expires_at: int
     resume_nonce: str | None = None
     application_id: str | None = None
+    renewal_of: str | None = None  # a renewal's draft: the application it renews
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,11 @@ from chalicelib.services.ports import (
     Metrics,
     PaymentProvider,
 )
-from chalicelib.services.store_errors import PermitSerialTakenError, PlateTakenError
+from chalicelib.services.store_errors import (
+    PermitSerialTakenError,
+    PlateTakenError,
+    StaleApplicationError,
+)
 from chalicelib.services.validation import validate_document
 
 if TYPE_CHECKING:
@@ -315,6 +319,8 @@ class ChangeService:
                 change=applied,
                 ledger=ledger,
             )
+        except StaleApplicationError:
+            raise  # changed meanwhile (often: the same event, concurrently): re-read, retry
         except (ConflictError, ValidationFailedError) as error:
             raise IssuanceFailedError(f"change {change.id}: {type(error).__name__}") from error
 

@@ -75,11 +75,29 @@ class DraftService:
         self._store.put_draft(updated, draft.version)
         return updated
 
+    def start_renewal(self, form_id: str, document: dict[str, Any], renewal_of: str) -> Draft:
+        """A new draft holding a renewal's pre-filled answers (``RenewalService.prefill``)."""
+        now = self._clock.now()
+        draft = Draft(
+            id=secrets.token_hex(16),
+            form_id=form_id,
+            data=copy.deepcopy(document),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            expires_at=int((now + DRAFT_TTL).timestamp()),
+            renewal_of=renewal_of,
+        )
+        self._store.put_draft(draft, None)
+        return draft
+
     def mark_submitted(self, draft: Draft, application_id: str) -> None:
         now = self._clock.now()
+        # The answers now live in the application; the draft only forwards to it, so it
+        # keeps none of them (nothing personal left behind for the retention to find).
         done = replace(
             draft, application_id=application_id, version=draft.version + 1, updated_at=now,
-            resume_nonce=None,
+            resume_nonce=None, data={},
         )  # fmt: skip
         self._store.put_draft(done, draft.version)
 

@@ -56,7 +56,9 @@ class _Store(ApplicationStore, LifecycleStore, Protocol):
 
 
 class Anonymiser(Protocol):
-    def anonymise(self, app: Application, *, actor: str, reason: str) -> bool: ...
+    def anonymise(
+        self, app: Application, *, actor: str, reason: str, permit_serial: int | None = None
+    ) -> bool: ...
 
 
 def due_reminder(days_left: int, reminder_days: Iterable[int], sent: Iterable[int]) -> int | None:
@@ -245,9 +247,19 @@ class PermitLifecycle:
         if months is None or add_months(permit.valid_to, months) >= today:
             return
         app = self._store.get_application(permit.application_id)
-        if app is None:
+        if app is None or app.anonymised_at is not None:
             return
-        if self._anonymiser.anonymise(app, actor="scheduler", reason="retention"):
+        if app.flags:  # staff still have a payment question: the legal hold of erasure too
+            report.skipped["legal_hold"] += 1
+            return
+        try:
+            done = self._anonymiser.anonymise(
+                app, actor="scheduler", reason="retention", permit_serial=permit.serial
+            )
+        except StaleApplicationError:
+            report.skipped["contended"] += 1  # changed meanwhile: the next run sees it
+            return
+        if done:
             report.anonymised += 1
 
 

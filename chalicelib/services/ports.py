@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
@@ -44,6 +44,7 @@ __all__ = [
     "PaymentEvent",
     "PaymentEventType",
     "PaymentProvider",
+    "RetentionStore",
     "SecretSource",
     "Signer",
     "StaffSessionStore",
@@ -290,6 +291,28 @@ class LifecycleStore(Protocol):
     def mark_reminded(self, serial: int, days: int, message: OutboxMessage) -> bool:
         """Marker and mail in one transaction; False (nothing written) when either the
         marker exists (another run sent it) or the permit is no longer ISSUED."""
+        ...
+
+
+class RetentionStore(Protocol):
+    """Anonymisation and the data export (the DynamoDB store implements it)."""
+
+    def get_application(self, application_id: str) -> Application | None: ...
+
+    def anonymise(
+        self,
+        before: Application,
+        after: Application,
+        audit: AuditEntry,
+        permit_serials: Sequence[int],
+    ) -> None:
+        """``after`` (the personal data removed) if the stored one is still ``before``, its
+        audit entry and the permits marked as handled, in one transaction; then the mails
+        still waiting lose their address. Raises StaleApplicationError when it changed."""
+        ...
+
+    def export_application(self, app: Application) -> dict[str, Any]:
+        """Everything stored about ``app``: its items and its permit, as plain JSON."""
         ...
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from chalicelib.domain.messages import pick_language
 from chalicelib.web.i18n_changes import CHANGE_TEXTS
+from chalicelib.web.i18n_lifecycle import LIFECYCLE_TEXTS
 from chalicelib.web.i18n_office import OFFICE_TEXTS
 
 __all__ = ["LANGUAGES", "choose_language", "translate"]
@@ -261,6 +262,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
 
 _TEXTS.update(OFFICE_TEXTS)  # the staff back office's words (``i18n_office.py``)
 _TEXTS.update(CHANGE_TEXTS)
+_TEXTS.update(LIFECYCLE_TEXTS)
 
 
 def translate(key: str, lang: str, **params: object) -> str:

@@ -66,6 +66,18 @@ def test_clerk_signs_in_lands_on_the_requested_page_and_signs_out(
     assert page.url.startswith(live_service.oidc.issuer), page.url
 
 
+def test_viewer_comes_back_to_the_search_asked_for_with_its_query(
+    live_service: LiveService, page: Page
+) -> None:
+    page.set_default_timeout(PAGE_TIMEOUT)
+    wanted = "/staff/search?" + urlencode({"q": "dn ab 123"})
+    page.goto(live_service.base_url + wanted)
+    _sign_in_at_provider(page, "viewer")
+    landed = urlsplit(page.url)
+    assert (landed.path, parse_qs(landed.query)) == ("/staff/search", {"q": ["dn ab 123"]})
+    assert "Lesen" in page.locator("#staff-role").inner_text()
+
+
 def test_member_of_no_staff_group_sees_the_no_role_page(
     live_service: LiveService, page: Page
 ) -> None:

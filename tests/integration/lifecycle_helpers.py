@@ -3,14 +3,16 @@ a day-by-day walk of the hourly job, and the staff token."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import secrets
 from dataclasses import replace
 from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.services.ports import MailMessage
 from tests.conftest import table_items
-from tests.integration.payment_helpers import PaymentWorld, Submitted
+from tests.integration.payment_helpers import EXAMPLE, PaymentWorld, Submitted
 
 __all__ = [
     "PLENTY_OF_TIME",
@@ -18,6 +20,7 @@ __all__ = [
     "Captured",
     "deliver_pending",
     "issued",
+    "person",
     "reminder_days_sent",
     "staff_settings",
 ]
@@ -71,3 +74,16 @@ def issued(world: PaymentWorld, data: dict[str, Any] | None = None) -> tuple[Sub
     assert world.pay(app)[0].status_code == 200
     permit = world.status(app).json_body["permit"]
     return app, permit
+
+
+def person() -> tuple[dict[str, Any], list[str]]:
+    """The example with a name, address, e-mail and plate of its own, and those strings."""
+    tag = secrets.token_hex(4)
+    data = copy.deepcopy(EXAMPLE)
+    data["applicant"]["given_names"] = f"Ilse{tag}"
+    data["applicant"]["family_name"] = f"Nachname{tag}"
+    data["applicant"]["email"] = f"ilse.{tag}@example.org"
+    data["address"]["street"] = "Weierstraße"
+    data["address"]["house_number"] = f"{int(tag[:2], 16) % 90 + 1}"
+    data["vehicle"]["plates"] = [f"dn r {int(tag[:4], 16) % 9000 + 1}"]
+    return data, [f"Ilse{tag}", f"Nachname{tag}", f"ilse.{tag}@example.org", "Weierstraße"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -446,3 +447,74 @@ def test_after_a_paid_change_a_late_event_for_that_payment_stays_a_duplicate(
     late = world.webhook("payment.succeeded", app.id, session.payment_id, amount_cents=1000)
     assert late.json_body["result"] == "duplicate"
     assert world.flags(app.id) == []
+
+
+class _BarrierStore:
+    """The real store; ``replace_permit`` waits until both deliveries have read and signed."""
+
+    def __init__(self, real: Any, parties: int) -> None:
+        self._real = real
+        self._barrier = threading.Barrier(parties, timeout=30)
+
+    def replace_permit(self, *args: Any, **kwargs: Any) -> None:
+        self._barrier.wait()  # the loser's retry re-reads first: it finds the change applied
+        self._real.replace_permit(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_two_deliveries_of_one_change_payment_at_once_apply_it_once_and_flag_nothing(
+    settings: Any, dynamodb_client: Any, clock: FixedClock
+) -> None:
+    from chalicelib.adapters.dynamodb.store import DynamoDBStore
+    from chalicelib.services.ports import PaymentEvent
+    from chalicelib.wiring import Container
+
+    with open_world(settings, dynamodb_client, clock) as world:
+        app, old_token = _issued(world, "dn fe 30")
+        waiting = _post(world, app, "plate-change", {"plates": ["DN FE 31"]})
+        assert waiting.status_code == 202
+        payment_id = world.session_of(waiting.json_body["checkout_url"]).payment_id
+        store = _BarrierStore(DynamoDBStore(dynamodb_client, settings.table_name), 2)
+        results: list[str] = []
+
+        def deliver(event_id: str) -> None:
+            container = Container(
+                settings, dynamodb=dynamodb_client, clock=clock, store=store,
+                payment_provider=world.provider,
+            )  # fmt: skip
+            event = PaymentEvent(event_id, "payment.succeeded", payment_id, app.id, 1000, "EUR")
+            results.append(container.payments.apply("sandbox", event).result)
+
+        threads = [threading.Thread(target=deliver, args=(f"evt-{i}",)) for i in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+        assert sorted(results) == ["duplicate", "issued"]
+        assert world.flags(app.id) == []
+        assert sorted(p["status"]["S"] for p in world.permit_items()) == ["ISSUED", "SUPERSEDED"]
+        assert world.verify(old_token).json_body["result"] == "superseded"
+
+
+def test_an_anonymised_application_keeps_no_address_of_a_waiting_change(
+    fee_world: PaymentWorld,
+) -> None:
+    """Retention (issue 15 item 5) removes personal data; a waiting change's new document
+    (name, address, e-mail) must go with it, whoever anonymises the application."""
+    from dataclasses import replace
+
+    world = fee_world
+    app, _ = _issued(world, "dn fe 40")
+    assert _post(world, app, "move", {"address": OTHER_ZONE}).status_code == 202
+    store = world.container.store
+    stored = store.get_application(app.id)
+    assert stored.change is not None and stored.change.document is not None
+    anonymised = replace(
+        stored.with_changes(world.clock.now(), data={}), anonymised_at=world.clock.now()
+    )
+    store.save(stored, anonymised, [])
+    text = json.dumps(world.application_item(app.id), ensure_ascii=False)
+    assert "Markt" not in text and EXAMPLE["applicant"]["email"] not in text

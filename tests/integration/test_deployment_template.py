@@ -82,7 +82,7 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:Query",  # the end-day index only
+        "dynamodb:Query",  # the end-day index; an application's mails when anonymising
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     },

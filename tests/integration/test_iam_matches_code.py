@@ -128,6 +128,8 @@ def test_roles_grant_exactly_the_dynamodb_calls_the_code_makes(
         calls.take()
         clock.advance(days=366)
         assert world.container.permit_lifecycle.run(lambda: 600_000).expired == 1
+        clock.advance(days=366)  # past the retention: the personal data goes
+        assert world.container.permit_lifecycle.run(lambda: 600_000).anonymised >= 1
         lifecycle_calls = calls.take()
 
     assert api_calls == _granted(packaged, "ApiHandlerRole")

@@ -41,6 +41,9 @@ REQUIRED_ROLE: dict[tuple[str, str], Role | None] = {
     ("POST", "/api/staff/applications/{application_id}/flags/resolve"): Role.CLERK,
     ("POST", "/api/staff/applications/{application_id}/cancel"): Role.CLERK,
     ("GET", "/api/staff/exports/payments"): Role.ADMIN,
+    ("POST", "/api/staff/applications/{application_id}/erasure"): Role.ADMIN,
+    ("GET", "/staff/applications/{application_id}/erasure"): Role.ADMIN,
+    ("POST", "/staff/applications/{application_id}/erasure"): Role.ADMIN,
     # The back-office pages (web/routes/staff_office.py): read, act, export.
     ("GET", "/staff"): Role.VIEWER,
     ("GET", "/staff/search"): Role.VIEWER,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -224,7 +225,10 @@ def application_item(app: Application) -> Item:
     if app.anonymised_at is not None:
         item["anonymised_at"] = _s(app.anonymised_at.isoformat())
     if app.change is not None:
-        item["change"] = _s(json.dumps(_change_json(app.change), ensure_ascii=False))
+        change = app.change
+        if app.anonymised_at is not None:  # a waiting change's document holds personal data
+            change = replace(change, document=None)
+        item["change"] = _s(json.dumps(_change_json(change), ensure_ascii=False))
     return item
 
 
@@ -505,6 +509,8 @@ def draft_item(draft: Draft) -> Item:
         item["resume_nonce"] = _s(draft.resume_nonce)
     if draft.application_id is not None:
         item["application_id"] = _s(draft.application_id)
+    if draft.renewal_of is not None:
+        item["renewal_of"] = _s(draft.renewal_of)
     return item
 
 
@@ -519,6 +525,7 @@ def draft_from_item(item: Item) -> Draft:
         expires_at=int(item["expires_at"]["N"]),
         resume_nonce=item["resume_nonce"]["S"] if "resume_nonce" in item else None,
         application_id=item["application_id"]["S"] if "application_id" in item else None,
+        renewal_of=item["renewal_of"]["S"] if "renewal_of" in item else None,
     )
 
 

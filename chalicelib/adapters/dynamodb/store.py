@@ -174,6 +174,99 @@ class DynamoDBStore:
             return False  # the marker's condition failed (or a concurrent transaction won)
         return True
 
+    # -- retention and the data export ---------------------------------------------------------
+
+    def _partition(self, application_id: str) -> list[dict[str, Any]]:
+        """Every item of one application's partition, following the pages."""
+        found: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"APP#{application_id}"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._query_page(**query)
+            found += response.get("Items", [])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return found
+            query["ExclusiveStartKey"] = last
+
+    def anonymise(
+        self,
+        before: Application,
+        after: Application,
+        audit: AuditEntry,
+        permit_serials: Sequence[int],
+    ) -> None:
+        put = _put(items.application_item(after), _SAME_VERSION)
+        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        put["Put"]["ExpressionAttributeValues"] = {":expected_version": {"N": str(before.version)}}
+        put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        actions: list[tuple[str, dict[str, Any]]] = [("application", put)]
+        at = {"S": (after.anonymised_at or after.updated_at).isoformat()}
+        for serial in permit_serials:
+            mark = {
+                "Update": {
+                    "Key": items.permit_key(serial),
+                    "UpdateExpression": "SET anonymised_at = :at",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": {":at": at},
+                }
+            }
+            actions.append((f"permit_mark:{serial}", mark))
+        actions += _audit_actions([audit], after.version)
+        self._transact(actions)
+        for item in self._partition(after.id):
+            if item["SK"]["S"].startswith(items.MAIL_LOG_PREFIX):
+                self._drop_waiting_mail(item["outbox_id"]["S"])
+
+    def _drop_waiting_mail(self, message_id: str) -> None:
+        """A mail not sent yet loses its address and is never sent (it would name a person
+        whose data is gone); sent ones kept neither address nor parameters anyway."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=items.outbox_key(message_id),
+                UpdateExpression="SET mail_status = :dropped REMOVE #to, params",
+                ConditionExpression="attribute_exists(PK) AND mail_status <> :sent",
+                ExpressionAttributeNames={"#to": "to"},
+                ExpressionAttributeValues={":dropped": {"S": "DROPPED"}, ":sent": {"S": "SENT"}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return  # sent already, or gone by TTL
+        except (BotoCoreError, ClientError) as error:
+            raise _store_error(error) from error
+
+    def export_application(self, app: Application) -> dict[str, Any]:
+        from chalicelib.adapters.dynamodb.export import plain_item
+
+        export: dict[str, Any] = {"application": {}, "permits": [], "audit": [], "mails": []}
+        other: list[dict[str, Any]] = []
+        for item in self._partition(app.id):
+            sk = item["SK"]["S"]
+            if sk == "A":
+                export["application"] = plain_item(item)
+            elif sk.startswith("AUDIT#"):
+                export["audit"].append(plain_item(item))
+            elif sk.startswith(items.MAIL_LOG_PREFIX):
+                export["mails"].append(plain_item(item))
+            else:
+                other.append(plain_item(item))
+        if app.permit is not None:
+            permit = self._get(items.permit_key(app.permit.serial))
+            if permit is not None:
+                export["permits"].append(plain_item(permit))
+        application = export["application"]
+        export["payments"] = {
+            key: application[key]
+            for key in ("fee_cents", "currency", "fee_breakdown", "payment_id", "checkout")
+            if key in application
+        }
+        if other:
+            export["other"] = other
+        return export
+
     def queue_page(
         self, queue: str, day: str, *, after: str | None, limit: int, newest_first: bool = False
     ) -> tuple[list[tuple[str, str]], bool]:

@@ -20,6 +20,7 @@ from chalicelib.web.routes import (
     site,
     staff,
     staff_changes,
+    staff_erasure,
     staff_office,
     staff_signin,
     status,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     staff.bp,
     staff_signin.bp,
     staff_changes.bp,
+    staff_erasure.bp,
     staff_office.bp,
     fallback.bp,  # last: matched only when no other route is
 )

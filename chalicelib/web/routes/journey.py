@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.records import Draft
     from chalicelib.web.questions.model import FormModel, Page
 
-__all__ = ["bp", "grant_access"]
+__all__ = ["bp", "grant_access", "remember_draft"]
 
 bp = Blueprint(__name__)
 RESERVED_PAGE_IDS = frozenset({"check", "save", "resume"})
@@ -52,7 +52,7 @@ def _draft(kit: PageKit, form_id: str) -> Draft | None:
     return kit.c.drafts.get(draft_id, form_id)
 
 
-def _remember_draft(kit: PageKit, draft: Draft) -> None:
+def remember_draft(kit: PageKit, draft: Draft) -> None:
     from chalicelib.web.security import set_cookie
 
     value = sign(kit.c.subkey("draft-cookie"), draft.id)
@@ -214,14 +214,14 @@ def answer_page(form_id: str, page_id: str) -> Response:
     if (posted_form.get("action") or [""])[-1] == "save":
         saved = kit.c.drafts.save(form_id, draft, document)
         if draft is None:
-            _remember_draft(kit, saved)
+            remember_draft(kit, saved)
         return kit.redirect(f"{_base(form_id)}/save")
     errors = errors_of_page(page, kit.c.drafts.errors(form, document), kit.lang)
     if errors:
         return _render_question(kit, form, model, page, dict(posted.raw), errors, 422)
     saved = kit.c.drafts.save(form_id, draft, document)
     if draft is None:
-        _remember_draft(kit, saved)
+        remember_draft(kit, saved)
     following = model.next_page(page.id)
     if kit.query.get("return") == "check" or following is None:
         return kit.redirect(f"{_base(form_id)}/check")
@@ -314,8 +314,22 @@ def submit(form_id: str) -> Response:
     if draft is None:
         return kit.redirect(_base(form_id))
     key = f"web-draft:{draft.id}"
+    if draft.application_id is not None:
+        # Submitted already (a second click): the draft kept no answers, the application has
+        # them; this browser created it, so it gets its page, exactly as a replay would.
+        grant_access(kit, draft.application_id, hash_token(key))
+        return kit.redirect(f"/status/{draft.application_id}")
     try:
-        result = kit.c.submissions.submit(form_id, draft.data, key, kit.lang)
+        if draft.renewal_of is not None:  # started from the status page's "Verlängern"
+            from chalicelib.services.renewal import RenewalRefusedError
+
+            try:
+                result = _submit_renewal(kit, draft, key)
+            except RenewalRefusedError:
+                link = {"href": f"/status/{draft.renewal_of}", "text": kit.t("renewal_back")}
+                return kit.message(409, "renewal_refused_title", "renewal_refused_text", link)
+        else:
+            result = kit.c.submissions.submit(form_id, draft.data, key, kit.lang)
     except ValidationFailedError as failed:  # e.g. the start date passed at midnight
         return _render_check(kit, form, model, draft, failed.errors, 422)
     application_id = str(result.body["id"])
@@ -333,6 +347,14 @@ def submit(form_id: str) -> Response:
         if app is not None and app.fee_cents > 0 and kit.c.payment_provider is not None:
             return kit.redirect(kit.c.checkout.start_for(app))
     return kit.redirect(f"/status/{application_id}")
+
+
+def _submit_renewal(kit: PageKit, draft: Draft, key: str) -> Any:
+    """The renewal's own checks (window, one renewal) run again at submission."""
+    renewed = kit.c.store.get_application(draft.renewal_of or "")
+    if renewed is None:
+        raise NotFoundError("unknown application")
+    return kit.c.renewal.renew(renewed, draft.data, kit.lang, key)
 
 
 # -- save and return -------------------------------------------------------------------
@@ -444,7 +466,7 @@ def resume(form_id: str, link: str) -> Response:
     if draft is None or draft.form_id != form_id:
         return kit.message(404, "draft_missing_title", "draft_missing_text",
                            {"href": _base(form_id), "text": kit.t("start_again")})  # fmt: skip
-    _remember_draft(kit, draft)
+    remember_draft(kit, draft)
     open_page = _first_open_page(model, kit.c.drafts.errors(form, draft.data))
     if open_page is not None:
         return kit.redirect(f"{_base(form_id)}/{open_page.id}")

@@ -16,6 +16,8 @@ after 30 idle minutes or 10 hours whatever the browser does.
 
 from __future__ import annotations
 
+import logging
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.web import security
@@ -25,6 +27,7 @@ from chalicelib.web.staff_access import STAFF_SESSION_COOKIE, staff_session_id
 __all__ = ["SIGNIN_COOKIE", "bp"]
 
 bp = Blueprint(__name__)
+log = logging.getLogger("permit_service.staff")
 
 SIGNIN_COOKIE = "staff_signin"
 SIGNIN_COOKIE_AGE = 600
@@ -71,10 +74,8 @@ def staff_signin_callback() -> Response:
         )
     except NoStaffRoleError:
         return kit.message(403, "staff_no_role_title", "staff_no_role_text")
-    except TokenRejectedError as error:
-        import logging
-
-        logging.getLogger("permit_service.staff").info("staff sign-in refused: %s", error)
+    except TokenRejectedError as error:  # the reason (never a token) for the operators
+        log.info("staff sign-in refused: %s", error)
         return kit.message(
             401, "staff_signin_failed_title", "staff_signin_failed_text", _retry_link(kit)
         )

@@ -67,6 +67,7 @@ def status_page(application_id: str) -> Response:
     from chalicelib.services.links import PDF_LINK_FROM_PAGE
     from chalicelib.web.change_forms import status_page_changes
     from chalicelib.web.questions.views import format_money
+    from chalicelib.web.routes.renewal import status_page_lifecycle
 
     kit = PageKit()
     found = _session(kit, application_id)
@@ -103,6 +104,7 @@ def status_page(application_id: str) -> Response:
         private_link=private,
         csrf=kit.csrf_token(),
         **status_page_changes(kit, app),
+        **status_page_lifecycle(kit, app),
     )
 
 
