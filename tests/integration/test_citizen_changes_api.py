@@ -518,3 +518,30 @@ def test_an_anonymised_application_keeps_no_address_of_a_waiting_change(
     store.save(stored, anonymised, [])
     text = json.dumps(world.application_item(app.id), ensure_ascii=False)
     assert "Markt" not in text and EXAMPLE["applicant"]["email"] not in text
+
+
+@pytest.mark.parametrize(
+    ("what", "body"),
+    [
+        ("plate-change", {"plates": [None]}),
+        ("plate-change", {"plates": [{"a": 1}]}),
+        ("plate-change", {"plates": [123, True]}),
+        ("plate-change", {"plates": ["DNAB1"] * 40}),
+        ("plate-change", ["DNAB1"]),
+        ("plate-change", "DNAB1"),
+        ("move", {"address": {"street": 5, "house_number": []}}),
+        ("move", {"address": {**SAME_ZONE, "extra": "x"}}),
+        ("move", {"address": None}),
+        ("move", {}),
+        ("move", {"address": [SAME_ZONE]}),
+    ],
+)
+def test_odd_bodies_are_client_errors_never_500_and_change_nothing(
+    world: PaymentWorld, what: str, body: Any
+) -> None:
+    app, _ = _issued(world, "dn od 1")
+    before = world.items()
+    response = _post(world, app, what, body)
+    assert 400 <= response.status_code < 500, (response.status_code, response.body)
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert world.items() == before

@@ -176,6 +176,7 @@ def test_a_plate_with_another_active_permit_is_409_naming_the_plate_and_changes_
         ({"plates": [], "reason": "new car"}, "/plates", "minItems"),
         ({"plates": ["not a plate!"], "reason": "new car"}, "/plates/0", "pattern"),
         ({"plates": ["DN SU 8", "DN-SU8"], "reason": "new car"}, "/plates/1", "duplicate_plate"),
+        ({"plates": [None], "reason": "new car"}, "/plates/0", "type"),
         ({"plates": ["DNSU8"]}, "/reason", "validation-failed"),
         ({"plates": ["DNSU8"], "reason": "x"}, "/reason", "validation-failed"),
     ],
