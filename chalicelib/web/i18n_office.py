@@ -88,6 +88,7 @@ OFFICE_TEXTS: dict[str, tuple[str, str]] = {
     "office_fee": ("Gebühr", "Fee"),
     "office_payment_id": ("Zahlungs-ID", "Payment id"),
     "office_provider": ("Zahlungsanbieter", "Payment provider"),
+    "office_refunded": ("Erstattet", "Refunded"),
     "office_permit": ("Ausweis", "Permit"),
     "office_permit_status": ("Status des Ausweises", "Permit status"),
     "office_zone": ("Zone", "Zone"),
