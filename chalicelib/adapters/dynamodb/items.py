@@ -394,6 +394,27 @@ def _is_marker(name: str) -> bool:
     return name.startswith(REMINDED_PREFIX) and name.removeprefix(REMINDED_PREFIX).isdigit()
 
 
+CHANGE_PAYMENT_PREFIX = "CHANGEPAY#"
+#: A change's checkout stays findable this long for the reconciliation job (its page is
+#: open for a day at most; the job looks two days back), then TTL removes the marker.
+CHANGE_MARKER_RETENTION = timedelta(days=3)
+
+
+def change_marker_item(day: date, application_id: str, change_id: str, at: datetime) -> Item:
+    """A change waiting for its fee, filed under the Berlin day it was requested.
+
+    The reconciliation job queries these day partitions (keys, never a scan) to ask the
+    provider about change fees whose webhook never came. Ids only, no personal data.
+    """
+    return {
+        "PK": _s(f"{CHANGE_PAYMENT_PREFIX}{day.isoformat()}"),
+        "SK": _s(application_id),
+        "type": _s("change_payment"),
+        "change_id": _s(change_id),
+        "expires_at": _n(int((at + CHANGE_MARKER_RETENTION).timestamp())),
+    }
+
+
 def plate_claim_key(permit_type: int, plate: str) -> Item:
     return {"PK": _s(f"PLATE#{permit_type}#{plate}"), "SK": _s("C")}
 
