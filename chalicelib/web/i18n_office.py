@@ -152,4 +152,5 @@ OFFICE_TEXTS: dict[str, tuple[str, str]] = {
     "office_flag_refund_before_payment": ("Erstattung vor Zahlung", "Refund before payment"),
     "office_flag_partial_refund": ("Teilerstattung", "Partial refund"),
     "office_flag_issuance_failed": ("Ausstellung fehlgeschlagen", "Issuance failed"),
+    "office_flag_change_fee_refunded": ("Änderungsgebühr erstattet", "Change fee refunded"),
 }
