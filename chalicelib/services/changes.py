@@ -283,7 +283,7 @@ class ChangeService:
         audit = AuditEntry(
             app.id, now, "change_requested", app.status, app.status, "citizen", detail
         )
-        self._store.save(app, after, [audit])
+        self._store.request_change(app, after, [audit])
         return ChangeOutcome("payment_required", after, checkout_url=checkout.checkout_url)
 
     def apply_paid(

@@ -59,6 +59,7 @@ FLAG_PAYMENT_AFTER_REFUND = "payment_after_refund"
 FLAG_PAYMENT_AFTER_REVOCATION = "payment_after_revocation"
 FLAG_PARTIAL_REFUND = "partial_refund"
 FLAG_ISSUANCE_FAILED = "issuance_failed"
+FLAG_CHANGE_FEE_REFUNDED = "change_fee_refunded"
 
 
 class PaidChanges(Protocol):
@@ -311,6 +312,19 @@ class PaymentService:
             else:
                 self._store.record_event(marker, audit, app.version)
             return WebhookOutcome("recorded")
+        change = app.change
+        if change is not None and change.payment_id == event.payment_id:
+            # A change fee paid back (issue 15): the new permit stays valid; staff decide.
+            return self._flag(
+                app,
+                FLAG_CHANGE_FEE_REFUNDED,
+                marker,
+                now,
+                event.payment_id,
+                {"change_id": change.id, "refunded_cents": str(total)},
+                ledger=ledger,
+                changes=changes,
+            )
         # Refund before (or without) the success event: remember it, so a late success for
         # this payment does not issue a permit that was already paid back.
         flag = f"{FLAG_REFUND_BEFORE_PAYMENT}:{event.payment_id}"

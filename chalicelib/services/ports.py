@@ -278,6 +278,16 @@ class ApplicationStore(Protocol):
         """Supersede the application's permit with ``new_permit`` in one transaction."""
         ...
 
+    def request_change(
+        self, before: Application, after: Application, audits: Sequence[AuditEntry]
+    ) -> None:
+        """Store a change waiting for its fee, filed by day for the reconciliation job."""
+        ...
+
+    def applications_with_change_payments(self, day: date, page_size: int = 100) -> list[str]:
+        """The applications that asked for a paid change on ``day`` (Berlin day)."""
+        ...
+
 
 class LifecycleStore(Protocol):
     """What the permit-lifecycle job needs beyond ``ApplicationStore``: the end-day index.

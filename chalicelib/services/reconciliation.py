@@ -10,6 +10,9 @@ exactly-once transaction as a webhook. Polled events have ids derived from the p
 its state, so polling twice changes nothing, and they carry the provider's payment id, so
 the webhook that arrives late for the same payment is a duplicate.
 
+Change fees (issue 15) are found the same way through their own day partitions
+(``CHANGEPAY#<Berlin day>``, written with the change request), two days back.
+
 It reads the sparse queue index (``QUEUE#AWAITING_PAYMENT#<Berlin day>``) page by page,
 newest day first and only as many days back as an application stays payable (the unpaid
 cancellation takes it off the queue after that): no scan. It stops when the Lambda's
@@ -38,6 +41,8 @@ log = logging.getLogger("permit_service.reconciliation")
 
 #: Leave younger checkouts to their webhook (normally seconds away).
 MIN_CHECKOUT_AGE = timedelta(minutes=5)
+#: How many days back the job looks for change fees (their checkout lives a day at most).
+CHANGE_DAYS_BACK = 2
 #: Stop while this much of the Lambda's time is left: one poll plus one write fit easily.
 RESERVE_MILLISECONDS = 15_000
 
@@ -98,8 +103,31 @@ class PaymentReconciler:
                     log.info("reconciliation stopped early: %s", report.summary())
                     return report
                 self._reconcile(application_id, report)
+        # Change fees (issue 15): their checkout is open a day at most; look two days back.
+        for days_back in range(CHANGE_DAYS_BACK + 1):
+            change_day = berlin_today(now - timedelta(days=days_back))
+            for application_id in self._store.applications_with_change_payments(
+                change_day, self._page_size
+            ):
+                if remaining_ms is not None and remaining_ms() < reserve_ms:
+                    report.stopped_early = True
+                    log.info("reconciliation stopped early: %s", report.summary())
+                    return report
+                self._reconcile_change(application_id, report)
         log.info("reconciliation done: %s", report.summary())
         return report
+
+    def _reconcile_change(self, application_id: str, report: ReconciliationReport) -> None:
+        """A change waiting for its fee: ask the provider about the change's own checkout."""
+        app = self._store.get_application(application_id)
+        change = app.change if app is not None else None
+        if app is None or change is None or change.checkout is None:
+            return
+        if app.status is not Status.ISSUED or change.state != "awaiting_payment":
+            return  # applied, dropped or the permit ended: nothing to ask
+        if self._clock.now() - change.checkout.created_at < self._min_age:
+            return
+        self._poll(app.id, change.checkout.provider, change.checkout.checkout_id, report)
 
     def _reconcile(self, application_id: str, report: ReconciliationReport) -> None:
         app = self._store.get_application(application_id)
@@ -107,15 +135,24 @@ class PaymentReconciler:
             return
         if self._clock.now() - app.checkout.created_at < self._min_age:
             return
-        provider = self._providers.get(app.checkout.provider)
+        self._poll(app.id, app.checkout.provider, app.checkout.checkout_id, report)
+
+    def _poll(
+        self,
+        application_id: str,
+        provider_name: str,
+        checkout_id: str,
+        report: ReconciliationReport,
+    ) -> None:
+        provider = self._providers.get(provider_name)
         if provider is None:
             return  # opened with a provider this stage no longer uses: staff see it
         report.checked += 1
         try:
-            events = provider.poll(app.checkout.checkout_id, app.id)
+            events = provider.poll(checkout_id, application_id)
             for event in events:
                 outcome = self._payments.apply(provider.name, event)
                 report.results[outcome.result] += 1
         except (ServiceUnavailableError, StoreUnavailableError) as error:
             report.errors += 1
-            log.warning("reconciliation of %s skipped: %s", app.id, type(error).__name__)
+            log.warning("reconciliation of %s skipped: %s", application_id, type(error).__name__)

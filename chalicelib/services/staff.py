@@ -113,6 +113,10 @@ class StaffService:
                 "checkout_created_at": (
                     app.checkout.created_at.isoformat() if app.checkout else None
                 ),
+                "refunded": [
+                    {"payment_id": payment_id, "amount_cents": cents}
+                    for payment_id, cents in app.refunded
+                ],
             },
             "permit": (
                 {

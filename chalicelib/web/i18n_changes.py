@@ -100,6 +100,10 @@ CHANGE_TEXTS: dict[str, tuple[str, str]] = {
         "Stored in the audit trail with your name (3 to 500 characters).",
     ),
     "supersede_submit": ("Neuen Ausweis ausstellen", "Issue the new permit"),
+    "office_flag_change_fee_refunded": (
+        "Änderungsgebühr erstattet (der neue Ausweis bleibt gültig)",
+        "Change fee refunded (the new permit stays valid)",
+    ),
     "office_done_superseded": (
         "Neuer Ausweis ausgestellt; der bisherige gilt als ersetzt. Die Person bekommt den"
         " Link per E-Mail.",

@@ -88,6 +88,7 @@ OFFICE_TEXTS: dict[str, tuple[str, str]] = {
     "office_fee": ("Gebühr", "Fee"),
     "office_payment_id": ("Zahlungs-ID", "Payment id"),
     "office_provider": ("Zahlungsanbieter", "Payment provider"),
+    "office_refunded": ("Erstattet", "Refunded"),
     "office_permit": ("Ausweis", "Permit"),
     "office_permit_status": ("Status des Ausweises", "Permit status"),
     "office_zone": ("Zone", "Zone"),
@@ -151,4 +152,5 @@ OFFICE_TEXTS: dict[str, tuple[str, str]] = {
     "office_flag_refund_before_payment": ("Erstattung vor Zahlung", "Refund before payment"),
     "office_flag_partial_refund": ("Teilerstattung", "Partial refund"),
     "office_flag_issuance_failed": ("Ausstellung fehlgeschlagen", "Issuance failed"),
+    "office_flag_change_fee_refunded": ("Änderungsgebühr erstattet", "Change fee refunded"),
 }

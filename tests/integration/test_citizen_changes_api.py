@@ -545,3 +545,22 @@ def test_odd_bodies_are_client_errors_never_500_and_change_nothing(
     assert 400 <= response.status_code < 500, (response.status_code, response.body)
     assert response.headers["Content-Type"] == "application/problem+json"
     assert world.items() == before
+
+
+def test_a_refunded_change_fee_is_flagged_for_staff_and_the_new_permit_stays(
+    fee_world: PaymentWorld,
+) -> None:
+    world = fee_world
+    app, _ = _issued(world, "dn fe 50")
+    waiting = _post(world, app, "plate-change", {"plates": ["DN FE 51"]})
+    session = world.session_of(waiting.json_body["checkout_url"])
+    paid, _ = _pay_change(world, waiting.json_body["checkout_url"])
+    assert paid.json_body["result"] == "issued"
+    new_token = _token(world, app)
+    headers, body = world.refund_webhook(session)
+    refunded = world.post_webhook(headers, body)
+    assert refunded.status_code == 200
+    assert refunded.json_body["result"] == "flagged"
+    assert world.flags(app.id) == ["change_fee_refunded"]
+    assert world.stored_status(app.id) == "ISSUED"
+    assert world.verify(new_token).json_body["result"] == "valid"

@@ -186,3 +186,15 @@ def test_actions_refuse_anonymous_callers(staff_world: StaffWorld) -> None:
         )
         assert response.status_code == 401
     assert [e["event"] for e in _audit(staff_world, applied.id)] == ["submitted"]
+
+
+def test_the_detail_shows_what_was_refunded_per_payment(staff_world: StaffWorld) -> None:
+    applied = staff_world.apply()
+    staff_world.checkout(applied)
+    assert staff_world.webhook("payment.succeeded", applied, "pay_r")[1] == "issued"
+    assert staff_world.webhook("payment.refunded", applied, "pay_r", refunded_cents=700)[1] == (
+        "flagged"
+    )
+    detail = staff_world.get_json(f"/api/staff/applications/{applied.id}")
+    assert detail["payment"]["refunded"] == [{"payment_id": "pay_r", "amount_cents": 700}]
+    assert detail["flags"] == ["partial_refund"]

@@ -236,3 +236,32 @@ def test_anonymous_staff_pages_show_no_data(staff_world: StaffWorld, path: str) 
     assert applied.id not in response.text
     detail = WebSession(staff_world.client).get(f"/staff/applications/{applied.id}")
     assert detail.status != 200 and "x@example.org" not in detail.text
+
+
+@pytest.mark.parametrize(
+    ("role", "offered", "exports"),
+    [("viewer", False, False), ("clerk", True, False), ("admin", True, True)],
+)
+def test_each_role_is_offered_only_what_it_may_do(
+    signin_app: Any, oidc_provider: Any, role: str, offered: bool, exports: bool
+) -> None:
+    """A viewer reads (no action buttons, no export link); a clerk acts; an admin exports."""
+    import json
+
+    schema = json.loads(signin_app.http.get("/api/forms/resident-parking-permit").body)
+    document = schema["examples"][0]
+    document["vehicle"]["plates"] = [f"dn ro {1 + ['viewer', 'clerk', 'admin'].index(role)}"]
+    created = signin_app.http.post(
+        "/api/forms/resident-parking-permit/applications",
+        body=json.dumps(document),
+        headers={"Content-Type": "application/json"},
+    )
+    app_id = json.loads(created.body)["id"]
+    headers = {"Authorization": f"Bearer {oidc_provider.access_token(role)}"}
+    page = signin_app.http.get(f"/staff/applications/{app_id}", headers=headers)
+    assert page.status_code == 200
+    text = page.body.decode()
+    assert ('id="cancel"' in text) is offered
+    assert ('href="/staff/exports"' in text) is exports
+    queue = signin_app.http.get("/staff", headers=headers).body.decode()
+    assert ('href="/staff/exports"' in queue) is exports

@@ -247,3 +247,22 @@ def test_bad_queue_filters_are_422_naming_the_parameter(
     response = staff_world.get(f"/api/staff/queue?{query}")
     assert response.status_code == 422
     assert [e["pointer"] for e in json.loads(response.body)["errors"]] == [pointer]
+
+
+def test_a_flag_raised_weeks_after_the_application_is_first_in_todays_queue(
+    staff_world: StaffWorld, clock: Any
+) -> None:
+    applied = staff_world.apply()
+    staff_world.checkout(applied)
+    assert staff_world.pay(applied) == "issued"
+    clock.advance(days=40)  # far outside the queue's 14-day window
+    newer = staff_world.apply()
+    assert (
+        staff_world.webhook(
+            "payment.refunded", applied, f"pay-{applied.id[:8]}", refunded_cents=500
+        )[1]
+        == "flagged"
+    )  # a partial refund: staff must look at it
+    body = staff_world.get_json("/api/staff/queue")
+    assert _ids(body) == [applied.id, newer.id]
+    assert body["applications"][0]["queue"] == "FLAGGED"

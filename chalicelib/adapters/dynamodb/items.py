@@ -101,11 +101,19 @@ def event_key(provider: str, event_id: str) -> Item:
 
 
 def queue_keys(app: Application) -> Item:
-    """Sparse GSI keys: status and creation day, so no single partition takes every write.
+    """Sparse GSI keys: queue and a Berlin day, so no single partition takes every write.
 
-    Issued applications (unflagged) sit in ``QUEUE#ISSUED#<day of issue>``, sorted by the
-    time of issue: "recently issued" for staff. The keys are part of the application item,
-    so they are written in the very transaction that issues, and leave with the status.
+    - Submitted and awaiting payment: ``QUEUE#<status>#<day created>``.
+    - Issued (unflagged): ``QUEUE#ISSUED#<day of issue>``, sorted by the time of issue:
+      "recently issued" for staff. Written in the very transaction that issues.
+    - Flagged, still payable: ``QUEUE#FLAGGED#<day created>`` (the unpaid canceller reads
+      these by creation day). Flagged otherwise (paid, cancelled, revoked: a second payment,
+      a partial refund, a late payment, weeks after the application):
+      ``QUEUE#FLAGGED#<day of the last change>``, so a flag raised today is in today's
+      queue and staff see it first, however old the application.
+
+    The keys are part of the application item, so they change in the transaction that
+    changes the status or the flags, and leave with them.
     """
     if app.status is Status.ISSUED and app.permit is not None and not app.flags:
         issued = app.permit.issued_at
@@ -116,10 +124,11 @@ def queue_keys(app: Application) -> Item:
     if app.status not in QUEUED_STATUSES and not app.flags:
         return {}
     status = "FLAGGED" if app.flags else app.status.value
-    day = berlin_today(app.created_at).isoformat()  # staff think in Berlin days
+    at = app.created_at if app.status in QUEUED_STATUSES else app.updated_at
+    day = berlin_today(at).isoformat()  # staff think in Berlin days
     return {
         "GSI1PK": _s(f"QUEUE#{status}#{day}"),
-        "GSI1SK": _s(f"{app.created_at.isoformat()}#{app.id}"),
+        "GSI1SK": _s(f"{at.isoformat()}#{app.id}"),
     }
 
 
@@ -383,6 +392,27 @@ def permit_from_item(item: Item) -> PermitRecord:
 
 def _is_marker(name: str) -> bool:
     return name.startswith(REMINDED_PREFIX) and name.removeprefix(REMINDED_PREFIX).isdigit()
+
+
+CHANGE_PAYMENT_PREFIX = "CHANGEPAY#"
+#: A change's checkout stays findable this long for the reconciliation job (its page is
+#: open for a day at most; the job looks two days back), then TTL removes the marker.
+CHANGE_MARKER_RETENTION = timedelta(days=3)
+
+
+def change_marker_item(day: date, application_id: str, change_id: str, at: datetime) -> Item:
+    """A change waiting for its fee, filed under the Berlin day it was requested.
+
+    The reconciliation job queries these day partitions (keys, never a scan) to ask the
+    provider about change fees whose webhook never came. Ids only, no personal data.
+    """
+    return {
+        "PK": _s(f"{CHANGE_PAYMENT_PREFIX}{day.isoformat()}"),
+        "SK": _s(application_id),
+        "type": _s("change_payment"),
+        "change_id": _s(change_id),
+        "expires_at": _n(int((at + CHANGE_MARKER_RETENTION).timestamp())),
+    }
 
 
 def plate_claim_key(permit_type: int, plate: str) -> Item:

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import unavailability
 from chalicelib.adapters.dynamodb import items
+from chalicelib.domain.dates import berlin_today
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.records import (
     Application,
@@ -513,6 +514,49 @@ class DynamoDBStore:
                 self._on_permit_status_change()
             except Exception:  # the write is committed; the list catches up on its next refresh
                 log.exception("revocation list not regenerated after a supersession")
+
+    def request_change(
+        self, before: Application, after: Application, audits: Sequence[AuditEntry]
+    ) -> None:
+        """Store a change waiting for its fee, and file it for the reconciliation job.
+
+        One transaction: the application (expected version) with its pending change, the
+        audit entries and the day marker (``items.change_marker_item``).
+        """
+        change = after.change
+        if change is None:
+            raise ValueError("request_change needs the application's pending change")
+        put = _put(items.application_item(after), _SAME_VERSION)
+        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        put["Put"]["ExpressionAttributeValues"] = {":expected_version": {"N": str(before.version)}}
+        put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        day = berlin_today(change.requested_at)
+        marker = items.change_marker_item(day, after.id, change.id, change.requested_at)
+        self._transact(
+            [
+                ("application", put),
+                *_audit_actions(audits, after.version),
+                ("change_marker", {"Put": {"Item": marker}}),
+            ]
+        )
+
+    def applications_with_change_payments(self, day: date, page_size: int = 100) -> list[str]:
+        """The applications that asked for a paid change on ``day`` (one Query, paged)."""
+        ids: list[str] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"{items.CHANGE_PAYMENT_PREFIX}{day.isoformat()}"}
+            },
+            "Limit": page_size,
+        }
+        while True:
+            response = self._query_page(**query)
+            ids += [item["SK"]["S"] for item in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return ids
+            query["ExclusiveStartKey"] = last
 
     def _holds(self, application_id: str, serial: int, permit_type: int, plate: str) -> bool:
         held = self.get_plate_claim(permit_type, plate)

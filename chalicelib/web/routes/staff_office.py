@@ -156,6 +156,13 @@ def staff_application_page(application_id: str) -> Response:
         views.row(kit.t("office_provider"), payment["provider"] or ""),
         views.row(kit.t("office_payment_id"), payment["payment_id"] or ""),
         views.row(
+            kit.t("office_refunded"),
+            *[
+                f"{views.money(kit, r['amount_cents'])} ({r['payment_id']})"
+                for r in payment["refunded"]
+            ],
+        ),
+        views.row(
             kit.t("office_col_flags"), *[views.flag_text(kit, flag) for flag in detail["flags"]]
         ),
     ]
