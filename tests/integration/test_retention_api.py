@@ -211,6 +211,8 @@ def test_the_erasure_page(world: PaymentWorld) -> None:
     bearer = {"Authorization": STAFF["Authorization"]}
     staff = WebSession(world.test_client)
     path = f"/staff/applications/{app.id}/erasure"
+    detail = staff.get(f"/staff/applications/{app.id}", bearer)
+    assert f'href="{path}"' in detail.text  # admins find it on the application's page
     page = staff.get(path, bearer)
     assert page.status == 200
     assert 'name="reason"' in page.text

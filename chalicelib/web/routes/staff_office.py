@@ -216,6 +216,15 @@ def staff_application_page(application_id: str) -> Response:
                     "kind": "tertiary",
                 }
             )
+    if principal.role.rank >= Role.ADMIN.rank:  # erasure requests (routes/staff_erasure.py)
+        actions.append(
+            {
+                "text": kit.t("erasure_title"),
+                "href": f"/staff/applications/{quote(app_id)}/erasure",
+                "id": "erasure",
+                "kind": "tertiary",
+            }
+        )
     done_key = _DONE.get(kit.query.get("done", ""))
     audit_columns = [
         {"label": kit.t(key), "numeric": False}
