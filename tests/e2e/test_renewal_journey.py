@@ -11,7 +11,9 @@ passes axe-core and reflows at 320 px.
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,7 +25,7 @@ from tests.e2e.web import assert_accessible, assert_reflows
 from tests.web.journey import SCHEMAS, load_form
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
 
@@ -131,3 +133,46 @@ def test_citizen_renews_the_permit_from_the_status_page(
         "POST", f"/api/applications/{submitted.id}/renewal", {}, live.bearer(submitted)
     )
     assert again.status == 409, again.text
+
+
+def test_the_erasure_page_and_the_data_download_are_accessible(
+    live_service: LiveService, browser: Browser
+) -> None:
+    """Staff (the local script token, role admin) erase an unpaid application; its status
+    page then says the personal data is gone and still offers the download."""
+    from chalicelib.config import APP_ROOT
+
+    live = live_service
+    unpaid = live.submit_example()
+    token = (APP_ROOT / ".local" / "staff-token").read_text(encoding="utf-8").strip()
+    context = browser.new_context(
+        locale="de-DE", viewport=DESKTOP, extra_http_headers={"Authorization": f"Bearer {token}"}
+    )
+    context.set_default_timeout(PAGE_TIMEOUT)
+    try:
+        page = context.new_page()
+        page.goto(f"{live.base_url}/staff/applications/{unpaid.id}/erasure")
+        _check_page(page, "(erasure form)")
+        page.click("#erase")  # no reason: the error summary names the field
+        page.wait_for_load_state()
+        assert page.locator("#error-summary").count() == 1
+        _check_page(page, "(erasure form with an error)")
+        page.fill("#reason", "Antrag nach Art. 17 DSGVO")
+        page.click("#erase")
+        page.wait_for_load_state()
+        assert page.locator("#erased").count() == 1
+        _check_page(page, "(erased)")
+    finally:
+        context.close()
+
+    citizen = browser.new_page(viewport=DESKTOP)
+    citizen.set_default_timeout(PAGE_TIMEOUT)
+    citizen.goto(f"{live.base_url}/link/{unpaid.id}/{unpaid.access_token}")
+    assert citizen.locator("#anonymised").count() == 1
+    with citizen.expect_download() as download:
+        citizen.click("#data-download")
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["application"]["id"] == unpaid.id
+    assert "applicant" not in exported["application"]["data"]
+    _check_page(citizen, "(status page after erasure)")
+    citizen.close()
