@@ -50,6 +50,12 @@ def _submitted(response: Any) -> Submitted:
 
 def test_outside_the_window_the_renewal_is_refused_with_409(world: PaymentWorld) -> None:
     app, _ = issued(world)
+    assert world.status(app).json_body["renewal"] == {
+        "window_opens": "2027-10-21",
+        "window_closes": "2027-11-20",
+        "open": False,
+        "started": False,
+    }
     before = world.items()
     response = renew(world, app)
     assert response.status_code == 409, response.body
@@ -76,6 +82,7 @@ def test_a_renewal_inside_the_window_is_prefilled_and_starts_the_day_after(
 ) -> None:
     app, old_permit = issued(world)
     world.clock.advance(days=334)  # 21 Oct 2027: 30 days before the end
+    assert world.status(app).json_body["renewal"]["open"] is True
     response = renew(world, app)
     assert response.status_code == 201, response.body
     body = response.json_body
@@ -93,6 +100,8 @@ def test_a_renewal_inside_the_window_is_prefilled_and_starts_the_day_after(
     assert world.container.store.get_application(app.id).renewal_id == renewal.id
     assert world.audit_details(app.id, "renewal_started") == [{"renewal": renewal.id}]
 
+    assert world.status(app).json_body["renewal"]["started"] is True
+    assert world.status(app).json_body["renewal"]["open"] is False
     # A second renewal of the same permit: 409.
     again = renew(world, app)
     assert again.status_code == 409

@@ -20,7 +20,16 @@ def get_application(application_id: str) -> Response:
 
     c = container()
     application = c.access.get(application_id, bearer_token(header("authorization")))
-    return json_response(status_body(application, c.settings.public_base_url, c.clock.now()))
+    body = status_body(application, c.settings.public_base_url, c.clock.now())
+    offer = c.renewal.offer(application)
+    if offer is not None:  # when POST .../renewal will be accepted (issue 15)
+        body["renewal"] = {
+            "window_opens": offer.opens.isoformat(),
+            "window_closes": offer.ends.isoformat(),
+            "open": offer.open_now and offer.renewal_id is None,
+            "started": offer.renewal_id is not None,
+        }
+    return json_response(body)
 
 
 @bp.route("/api/applications/{application_id}/checkout", methods=["POST"])
