@@ -95,8 +95,13 @@ class LiveService:
 
     # -- mail -----------------------------------------------------------------------------
 
-    def mails_to(self, address: str, subject_contains: str = "", timeout: float = 15) -> list[Any]:
-        """The messages the embedded SMTP server received for ``address`` (waits for one)."""
+    def mails_to(
+        self, address: str, subject_contains: str = "", timeout: float = 15, body_contains: str = ""
+    ) -> list[Any]:
+        """The messages the embedded SMTP server received for ``address`` (waits for one).
+
+        Tests share the example's address: ``body_contains`` (e.g. the application's
+        reference) picks one application's mails."""
         from email import policy
         from email.parser import BytesParser
 
@@ -106,7 +111,9 @@ class LiveService:
             for path in sorted(self.mail_dir.glob("*.eml")):
                 message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
                 if str(message["To"]) == address and subject_contains in str(message["Subject"]):
-                    found.append(message)
+                    body = message.get_body(preferencelist=("plain",))
+                    if body is not None and body_contains in body.get_content():
+                        found.append(message)
             if found or time.monotonic() > deadline:
                 return found
             time.sleep(0.2)

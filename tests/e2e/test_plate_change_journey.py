@@ -101,8 +101,9 @@ def test_citizen_changes_the_plate_on_the_status_page_and_gets_the_new_pdf(
     status = live.status(submitted)
     assert _verify(live, old_token) == "superseded"
     assert _verify(live, _token(status)) == "valid"
-    address = live.example()["applicant"]["email"]  # the example's; only this test changes
-    assert len(live.mails_to(address, "neuer Ausweis")) == 1
+    address = live.example()["applicant"]["email"]  # the example's, shared by other tests
+    reference = f"Antragsnummer {submitted.id[:8].upper()}"
+    assert len(live.mails_to(address, "neuer Ausweis", body_contains=reference)) == 1
 
 
 @pytest.fixture(params=["de", "en"])
