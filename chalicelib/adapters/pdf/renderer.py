@@ -71,7 +71,10 @@ class PdfTemplateRenderer:
 
     def __init__(self, templates_dir: Path, font_path: Path | None = None) -> None:
         self._templates_dir = Path(templates_dir)
-        self._font_path = Path(font_path) if font_path else self._templates_dir / DEFAULT_FONT
+        # Resolved once: form checks measure thousands of texts on a cold start, and a
+        # realpath per measurement cost more than the measuring (0.8 s of a cold submit).
+        font = Path(font_path) if font_path else self._templates_dir / DEFAULT_FONT
+        self._font_path = font.resolve()
         self._templates: dict[str, Template] = {}
         self._lock = threading.Lock()
 
@@ -101,7 +104,7 @@ class PdfTemplateRenderer:
         return cached
 
     def _font(self) -> _Font:
-        return _load_font(self._font_path.resolve())
+        return _load_font(self._font_path)
 
     def placeholder_names(self, template: str) -> frozenset[str]:
         """Every placeholder (fully qualified field name) in the template, ``qr`` included."""
