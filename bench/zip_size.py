@@ -9,7 +9,8 @@ suite builds one per run and hands it over).
 Test and dev packages: any top-level entry (package, module or ``*.dist-info``/``*.data``
 folder) named after the dev dependency group, its test/tool dependencies, or our own tests,
 scripts and bench. boto3/botocore are among them on purpose: Lambda provides them
-(requirements.txt explains why they must not be bundled).
+(requirements.txt explains why they must not be bundled). Jinja2 and MarkupSafe are not:
+the pages are rendered on the server since issue 10, so they are runtime dependencies.
 """
 
 from __future__ import annotations
@@ -51,8 +52,6 @@ DEV_PACKAGES = frozenset(
         "werkzeug",
         "responses",
         "xmltodict",
-        "jinja2",
-        "markupsafe",
         "tests",
         "scripts",
         "bench",
