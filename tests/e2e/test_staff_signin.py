@@ -10,7 +10,6 @@ axe-core checks the sign-in's own pages: failed, no role, signed out.
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
 import urllib.request
@@ -22,6 +21,7 @@ import pytest
 from tests.e2e.conftest import LiveService
 from tests.e2e.forms import PAGE_TIMEOUT
 from tests.e2e.web import assert_accessible, assert_reflows
+from tests.oidc_provider import authorize_at_provider
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -96,7 +96,7 @@ def test_a_callback_for_another_browser_shows_the_failed_page_in_english(
     """Login CSRF: a callback URL made in one browser signs nobody in in another."""
     page.set_default_timeout(PAGE_TIMEOUT)
     start = live_service.request("GET", "/staff/signin?next=/staff")
-    callback = _authorize_over_http(start.headers["Location"], "admin")
+    callback = authorize_at_provider(start.headers["Location"], "admin")
     page.goto(callback + "&lang=en")
     assert page.locator("h1").inner_text() == "Sign-in failed"
     assert page.get_attribute("html", "lang") == "en"
@@ -106,25 +106,6 @@ def test_a_callback_for_another_browser_shows_the_failed_page_in_english(
 
 
 # -- tokens a browser cannot be made to produce, over HTTP ---------------------------------
-
-
-def _authorize_over_http(authorize_url: str, user: str) -> str:
-    """The provider's form, pressed without a browser: the callback URL it redirects to."""
-    parts = urlsplit(authorize_url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    try:
-        connection.request(
-            "POST",
-            f"{parts.path}?{parts.query}",
-            body=urlencode({"sub": user}),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 302, response.status
-        return response.getheader("Location") or ""
-    finally:
-        connection.close()
 
 
 def _access_token_from(issuer: str, client_id: str, user: str) -> str:
@@ -140,7 +121,7 @@ def _access_token_from(issuer: str, client_id: str, user: str) -> str:
             "nonce": "n",
         }
     )
-    back = _authorize_over_http(f"{issuer}/oauth2/authorize?{query}", user)
+    back = authorize_at_provider(f"{issuer}/oauth2/authorize?{query}", user)
     code = parse_qs(urlsplit(back).query)["code"][0]
     form = urlencode(
         {

@@ -9,7 +9,6 @@ endpoint, JWK set). The settings use an https public URL, so cookies carry ``__H
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.conftest import FixedClock, table_items
+from tests.oidc_provider import authorize_at_provider
 
 APP_ID = "0123456789abcdef0123456789abcdef"
 QUEUE = "/api/staff/queue/SUBMITTED/2026-11-21"
@@ -62,25 +62,6 @@ def _set_cookie_lines(response: Any) -> list[str]:
     return [part.strip() for part in str(raw).split(", ") if "=" in part.split(";")[0]]
 
 
-def _authorize_at_provider(authorize_url: str, sub: str) -> str:
-    """Press the predefined user's button on the provider's page: the redirect back to us."""
-    parts = urlsplit(authorize_url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    try:
-        connection.request(
-            "POST",
-            f"{parts.path}?{parts.query}",
-            body=urlencode({"sub": sub}),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 302, response.status
-        return response.getheader("Location") or ""
-    finally:
-        connection.close()
-
-
 def _sign_in(browser: Browser, sub: str, next_path: str = "/staff/applications/abc") -> Any:
     start = browser.request("GET", "/staff/signin?" + urlencode({"next": next_path}))
     assert start.status_code == 303
@@ -90,7 +71,7 @@ def _sign_in(browser: Browser, sub: str, next_path: str = "/staff/applications/a
     assert len(query["code_challenge"][0]) == 43
     assert query["scope"] == ["openid"]
     assert "__Host-staff_signin" in browser.cookies
-    back = urlsplit(_authorize_at_provider(authorize_url, sub))
+    back = urlsplit(authorize_at_provider(authorize_url, sub))
     assert back.path == "/staff/signin/callback"
     return browser.request("GET", f"{back.path}?{back.query}")
 
@@ -234,7 +215,7 @@ def test_callback_from_another_browser_is_refused(signin_app: Any) -> None:
     """Login CSRF: a callback URL started in someone else's browser signs nobody in here."""
     attacker = Browser(signin_app)
     start = attacker.request("GET", "/staff/signin")
-    back = urlsplit(_authorize_at_provider(start.headers["Location"], "admin"))
+    back = urlsplit(authorize_at_provider(start.headers["Location"], "admin"))
     victim = Browser(signin_app)
     response = victim.request("GET", f"{back.path}?{back.query}")
     assert response.status_code == 401
@@ -245,7 +226,7 @@ def test_replayed_callback_is_refused(signin_app: Any) -> None:
     browser = Browser(signin_app)
     start = browser.request("GET", "/staff/signin")
     state_cookie = browser.cookies["__Host-staff_signin"]
-    back = urlsplit(_authorize_at_provider(start.headers["Location"], "clerk"))
+    back = urlsplit(authorize_at_provider(start.headers["Location"], "clerk"))
     assert browser.request("GET", f"{back.path}?{back.query}").status_code == 303
     browser.cookies["__Host-staff_signin"] = state_cookie
     assert browser.request("GET", f"{back.path}?{back.query}").status_code == 401
